@@ -1,0 +1,43 @@
+"""The ``clarion`` command: the one entry point operators and the README use.
+
+Each area contributes its own sub-commands from its own module; this file only
+wires them together and turns Clarion's errors into a clear message and exit 1.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from clarion.exceptions import ClarionError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="clarion",
+    help="Clarion: a notification platform for very large audiences.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    from clarion.stack.cli import app as stack_app
+    from clarion.world.cli import generate
+
+    app.add_typer(stack_app, name="stack", help="Start, stop and inspect the local stack.")
+    app.command("generate", help="Write a synthetic world: users, events, hidden truth.")(generate)
+
+
+_register()
+
+
+def main() -> None:
+    """Run the CLI; a ClarionError prints its message (no traceback) and exits 1."""
+    try:
+        app()
+    except ClarionError as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        sys.exit(1)
