@@ -27,6 +27,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -117,23 +118,40 @@ class CassandraSettings(_Section):
     tls: TlsSettings = TlsSettings()
 
 
+LOCAL_REDIS_URL = "redis://127.0.0.1:26379/0"
+
+
 class RedisSettings(_Section):
     """Either one ``url`` (``redis://`` or ``rediss://``) or Redis Cluster ``cluster_nodes``."""
 
-    url: str | None = "redis://127.0.0.1:26379/0"
+    url: str | None = None  # default, when no cluster_nodes either: redis://127.0.0.1:26379/0
     cluster_nodes: CsvTuple = ()
     username: str | None = None
     password: SecretStr | None = None
     tls: TlsSettings = TlsSettings()
     key_prefix: str = "clarion"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _local_default(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = {**data, "url": data.get("url") or None}
+            if not data["url"] and not data.get("cluster_nodes"):
+                data["url"] = LOCAL_REDIS_URL
+        return data
+
     @model_validator(mode="after")
     def _one_topology(self) -> RedisSettings:
         if bool(self.url) == bool(self.cluster_nodes):
             raise ValueError("give exactly one of url or cluster_nodes")
-        if self.url and not self.url.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError(f"url must start with redis://, rediss:// or unix://, got {self.url!r}")
         return self
+
+    @field_validator("url")
+    @classmethod
+    def _url_scheme(cls, url: str | None) -> str | None:
+        if url and not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return url
 
 
 class SparkSettings(_Section):
@@ -167,7 +185,7 @@ class Settings(BaseSettings):
     state_dir: Path = Field(default_factory=lambda: project_root() / ".clarion")
     kafka: KafkaSettings = KafkaSettings()
     cassandra: CassandraSettings = CassandraSettings()
-    redis: RedisSettings = RedisSettings()
+    redis: RedisSettings = RedisSettings.model_validate({})
     spark: SparkSettings = SparkSettings()
     delta: DeltaSettings = DeltaSettings()
 
@@ -180,12 +198,16 @@ class Settings(BaseSettings):
             for section, field in _CLUSTER_REQUIRED
             if field not in getattr(self, section).model_fields_set
         ]
+        if not ({"url", "cluster_nodes"} & self.redis.model_fields_set) or (
+            self.redis.url == LOCAL_REDIS_URL
+        ):
+            missing.append(f"{env_name('redis', 'url')} or {env_name('redis', 'cluster_nodes')}")
         if missing:
-            raise ValueError(
-                "profile 'cluster' takes no local defaults; set " + ", ".join(missing)
-            )
+            raise ValueError("profile 'cluster' takes no local defaults; set " + ", ".join(missing))
         if self.spark.master.startswith("local"):
-            raise ValueError(f"profile 'cluster' needs a real Spark master, not {self.spark.master!r}")
+            raise ValueError(
+                f"profile 'cluster' needs a real Spark master, not {self.spark.master!r}"
+            )
         return self
 
     @property

@@ -55,7 +55,11 @@ def resolve_jars(settings: Settings, component: Component) -> list[Path]:
     log = settings.state_dir / "logs" / f"maven-{component}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     cmd = [
-        mvn, "-B", "-q", "-f", str(pom),
+        mvn,
+        "-B",
+        "-q",
+        "-f",
+        str(pom),
         "dependency:copy-dependencies",
         f"-DoutputDirectory={target}",
         "-DincludeScope=runtime",

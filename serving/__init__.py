@@ -1,0 +1,3 @@
+"""The serving layer: publish, merged view, dispatcher, delivery, HTTP API."""
+
+__all__: list[str] = []

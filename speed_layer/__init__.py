@@ -1,0 +1,3 @@
+"""The speed layer: real-time features and triggered alerts from Kafka."""
+
+__all__: list[str] = []
