@@ -30,7 +30,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from clarion.exceptions import SettingsError
 
@@ -189,6 +189,19 @@ class Settings(BaseSettings):
     spark: SparkSettings = SparkSettings()
     delta: DeltaSettings = DeltaSettings()
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # load_settings() is the one reader of the environment: it parses comma lists
+        # and names the variable in every error. Values reach the model explicitly.
+        return (init_settings,)
+
     @model_validator(mode="after")
     def _cluster_needs_endpoints(self) -> Settings:
         if self.profile != "cluster":
@@ -259,8 +272,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         node[path[-1]] = _parse_env_value(raw)
     _merge(values, overrides)
     try:
-        # Values are passed explicitly, so pydantic-settings does not read os.environ again.
-        return Settings.model_validate(values)
+        return Settings(**values)
     except ValidationError as exc:
         lines = []
         for err in exc.errors():

@@ -131,3 +131,13 @@ def test_any_comma_list_of_brokers_round_trips(brokers: list[str]) -> None:
 
 def test_env_name_skips_list_indices() -> None:
     assert env_name("kafka", "bootstrap_servers", 0) == "CLARION_KAFKA__BOOTSTRAP_SERVERS"
+
+
+def test_the_process_environment_is_read_once_with_plain_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CLARION_KAFKA__BOOTSTRAP_SERVERS", "127.0.0.1:39092,127.0.0.1:39093")
+    monkeypatch.setenv("CLARION_CASSANDRA__PORT", "39042")
+    s = load_settings()
+    assert s.kafka.bootstrap_servers == ("127.0.0.1:39092", "127.0.0.1:39093")
+    assert s.cassandra.port == 39042
