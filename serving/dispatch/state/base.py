@@ -1,0 +1,178 @@
+"""The dispatcher's shared state behind three small abstract classes.
+
+Each store has an explicit lifecycle: :meth:`StateStore.setup` before first
+use (loads scripts, checks the connection), :meth:`StateStore.close` at the
+end; both are idempotent, and a store is also a context manager. Two real
+implementations exist for each: in memory (unit tests, one process) and Redis
+(production, shared by every dispatcher process).
+
+Times passed as ``now`` are the caller's clock. The in-memory stores use it for
+everything; the Redis stores use it for cap-ledger timestamps, while key TTLs
+(idempotency leases, retention) run on the Redis server's clock, and token
+buckets use the server clock unless built with ``clock="caller"``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Literal, Self
+
+from serving.dispatch.checks.caps import CapVerdict
+from serving.dispatch.policy import FrequencyCap
+from serving.dispatch.priority import CapMode
+
+__all__ = [
+    "CLAIM_STATUSES",
+    "BucketGrant",
+    "CapLedger",
+    "Claim",
+    "ClaimStatus",
+    "DispatchStores",
+    "IdempotencyStore",
+    "StateStore",
+    "TokenBucket",
+]
+
+
+class StateStore(ABC):  # noqa: B024 - the lifecycle hooks are optional, the API is in subclasses
+    """Lifecycle shared by every store."""
+
+    def setup(self) -> None:  # noqa: B027 - optional hook, a no-op by default
+        """Prepare for use (idempotent)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
+        """Release resources (idempotent). Stored state outlives the store object."""
+
+    def __enter__(self) -> Self:
+        self.setup()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+ClaimStatus = Literal["claimed", "sent", "in_flight"]
+CLAIM_STATUSES: tuple[ClaimStatus, ...] = ("claimed", "sent", "in_flight")
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """``claimed``: this owner now holds the lease. ``sent``: the key was already sent.
+    ``in_flight``: another owner holds the lease for ``retry_after`` more."""
+
+    status: ClaimStatus
+    retry_after: timedelta | None = None
+
+
+class IdempotencyStore(StateStore):
+    """Per-user idempotency keys as a lease that only a send turns permanent.
+
+    ``claim`` takes a short lease (SET NX with a TTL); ``confirm`` turns the
+    owner's lease into a permanent "sent" mark for ``retain``; ``release`` drops
+    the owner's lease so a deferred or suppressed intent can be decided again.
+    """
+
+    @abstractmethod
+    def claim(
+        self, *, user_id: str, key: str, owner: str, lease: timedelta, now: datetime
+    ) -> Claim: ...
+
+    @abstractmethod
+    def confirm(
+        self, *, user_id: str, key: str, owner: str, retain: timedelta, now: datetime
+    ) -> bool:
+        """True when the key is now marked sent by ``owner``: its lease was still held, or
+        had lapsed with nobody else claiming it. False when another owner took it over."""
+
+    @abstractmethod
+    def release(self, *, user_id: str, key: str, owner: str, now: datetime) -> None:
+        """Drop ``owner``'s lease; a no-op when the key is sent or held by someone else."""
+
+
+class CapLedger(StateStore):
+    """Per-user send timestamps, checked against every cap and recorded in one atomic step.
+
+    ``entry_id`` names the send (the idempotency key): recording it twice is a
+    no-op that reports ``allowed``, so a retried decision never pays twice.
+    """
+
+    @abstractmethod
+    def check_and_record(
+        self,
+        *,
+        user_id: str,
+        entry_id: str,
+        at: datetime,
+        caps: Sequence[FrequencyCap],
+        mode: CapMode,
+        retention: timedelta,
+    ) -> CapVerdict:
+        """``enforce``: record only when every count is under its limit. ``count``: always
+        record. Entries older than ``retention`` are trimmed first."""
+
+    @abstractmethod
+    def counts(
+        self, *, user_id: str, at: datetime, caps: Sequence[FrequencyCap]
+    ) -> tuple[int, ...]:
+        """Read-only: entries later than ``at - window`` for each cap."""
+
+
+@dataclass(frozen=True, slots=True)
+class BucketGrant:
+    """``wait`` is zero when granted, else how long until one token will be there."""
+
+    granted: bool
+    wait: timedelta
+    tokens_left: float
+
+
+class TokenBucket(StateStore):
+    """Named token buckets (one per channel), refilled continuously up to ``burst``."""
+
+    @abstractmethod
+    def acquire(self, name: str, *, rate: float, burst: int, now: datetime) -> BucketGrant: ...
+
+    @abstractmethod
+    def refund(self, name: str, *, rate: float, burst: int, now: datetime) -> None:
+        """Give back one token taken for a send that did not happen (never above ``burst``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchStores:
+    """The three stores ``decide`` needs, set up and closed together."""
+
+    idempotency: IdempotencyStore
+    caps: CapLedger
+    buckets: TokenBucket
+
+    def _all(self) -> Sequence[StateStore]:
+        return (self.idempotency, self.caps, self.buckets)
+
+    def setup(self) -> None:
+        for store in self._all():
+            store.setup()
+
+    def close(self) -> None:
+        for store in self._all():
+            store.close()
+
+    def __enter__(self) -> Self:
+        self.setup()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,193 @@
+"""Redis stores: the production state, shared by every dispatcher process.
+
+Each operation is one Lua script over one key, so it is atomic across any
+number of processes and safe on Redis Cluster (per-user keys carry the user's
+hash tag, see :mod:`serving.dispatch.state.keys`). The client is passed in and
+owned by the caller; ``close`` does not close it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import redis
+from redis.commands.core import Script
+
+from serving.dispatch.checks.caps import CapVerdict
+from serving.dispatch.exceptions import StateStoreError
+from serving.dispatch.policy import FrequencyCap
+from serving.dispatch.priority import CapMode
+from serving.dispatch.state import _lua
+from serving.dispatch.state.base import (
+    CLAIM_STATUSES,
+    BucketGrant,
+    CapLedger,
+    Claim,
+    ClaimStatus,
+    DispatchStores,
+    IdempotencyStore,
+    StateStore,
+    TokenBucket,
+)
+from serving.dispatch.state.keys import KeySpace
+
+__all__ = ["RedisCapLedger", "RedisIdempotencyStore", "RedisTokenBucket", "redis_stores"]
+
+
+def _ms(value: timedelta) -> int:
+    return max(1, round(value.total_seconds() * 1000))
+
+
+def _epoch_ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class _RedisStore(StateStore):
+    _sources: dict[str, str] = {}
+
+    def __init__(self, client: redis.Redis, *, keys: KeySpace) -> None:
+        self._client = client
+        self._keys = keys
+        self._scripts: dict[str, Script] = {}
+
+    def setup(self) -> None:
+        """Check the connection and register the scripts (EVALSHA, reloaded if flushed)."""
+        if self._scripts:
+            return
+        try:
+            self._client.ping()
+        except redis.RedisError as exc:
+            raise StateStoreError(
+                f"cannot reach Redis for the dispatcher's state ({exc}); "
+                "is the stack up (`clarion stack up`) and CLARION_REDIS__URL right?"
+            ) from exc
+        self._scripts = {
+            name: self._client.register_script(src) for name, src in self._sources.items()
+        }
+
+    def close(self) -> None:
+        self._scripts = {}
+
+    def _run(self, name: str, *, key: str, args: Sequence[str | int | float]) -> Any:
+        if not self._scripts:
+            raise StateStoreError(f"{type(self).__name__}.setup() was not called")
+        return self._scripts[name](keys=[key], args=list(args))
+
+
+class RedisIdempotencyStore(_RedisStore, IdempotencyStore):
+    _sources = {
+        "claim": _lua.IDEM_CLAIM,
+        "confirm": _lua.IDEM_CONFIRM,
+        "release": _lua.IDEM_RELEASE,
+    }
+
+    def claim(
+        self, *, user_id: str, key: str, owner: str, lease: timedelta, now: datetime
+    ) -> Claim:
+        status, pttl = self._run(
+            "claim", key=self._keys.idempotency(user_id, key), args=[owner, _ms(lease)]
+        )
+        by_name: dict[str, ClaimStatus] = {state: state for state in CLAIM_STATUSES}
+        state = by_name.get(_text(status))
+        if state is None:
+            raise StateStoreError(f"unexpected claim status {status!r} from Redis")
+        return Claim(state, timedelta(milliseconds=max(int(pttl), 1)))
+
+    def confirm(
+        self, *, user_id: str, key: str, owner: str, retain: timedelta, now: datetime
+    ) -> bool:
+        key_name = self._keys.idempotency(user_id, key)
+        return bool(self._run("confirm", key=key_name, args=[owner, _ms(retain)]))
+
+    def release(self, *, user_id: str, key: str, owner: str, now: datetime) -> None:
+        self._run("release", key=self._keys.idempotency(user_id, key), args=[owner])
+
+
+class RedisCapLedger(_RedisStore, CapLedger):
+    _sources = {"check": _lua.CAP_CHECK_AND_RECORD}
+
+    def check_and_record(
+        self,
+        *,
+        user_id: str,
+        entry_id: str,
+        at: datetime,
+        caps: Sequence[FrequencyCap],
+        mode: CapMode,
+        retention: timedelta,
+    ) -> CapVerdict:
+        if mode == "exempt":
+            raise StateStoreError("exempt sends are not recorded; do not call the ledger")
+        args: list[str | int] = [_epoch_ms(at), entry_id, _ms(retention), mode]
+        for cap in caps:
+            args += [_ms(cap.window), cap.limit]
+        allowed, recorded, *counts = self._run("check", key=self._keys.caps(user_id), args=args)
+        return CapVerdict(
+            tuple(caps),
+            tuple(int(c) for c in counts),
+            allowed=bool(allowed),
+            recorded=bool(recorded),
+        )
+
+    def counts(
+        self, *, user_id: str, at: datetime, caps: Sequence[FrequencyCap]
+    ) -> tuple[int, ...]:
+        key = self._keys.caps(user_id)
+        at_ms = _epoch_ms(at)
+        pipe = self._client.pipeline(transaction=False)
+        for cap in caps:
+            pipe.zcount(key, f"({at_ms - _ms(cap.window)}", "+inf")
+        return tuple(int(c) for c in pipe.execute())
+
+
+class RedisTokenBucket(_RedisStore, TokenBucket):
+    """``clock="server"`` (default) refills by the Redis server's clock, one clock for every
+    dispatcher; ``clock="caller"`` uses the ``now`` passed in (tests, replays)."""
+
+    _sources = {"bucket": _lua.BUCKET}
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        keys: KeySpace,
+        clock: Literal["server", "caller"] = "server",
+    ) -> None:
+        super().__init__(client, keys=keys)
+        self._clock = clock
+
+    def _call(self, name: str, *, rate: float, burst: int, now: datetime, op: str) -> Any:
+        stamp = "" if self._clock == "server" else str(round(now.timestamp() * 1_000_000))
+        return self._run("bucket", key=self._keys.bucket(name), args=[rate, burst, stamp, op])
+
+    def acquire(self, name: str, *, rate: float, burst: int, now: datetime) -> BucketGrant:
+        granted, wait_us, tokens = self._call(name, rate=rate, burst=burst, now=now, op="take")
+        return BucketGrant(
+            granted=bool(granted),
+            wait=timedelta(microseconds=int(wait_us)),
+            tokens_left=float(_text(tokens)),
+        )
+
+    def refund(self, name: str, *, rate: float, burst: int, now: datetime) -> None:
+        self._call(name, rate=rate, burst=burst, now=now, op="refund")
+
+
+def redis_stores(
+    client: redis.Redis,
+    *,
+    key_prefix: str = "clarion",
+    bucket_clock: Literal["server", "caller"] = "server",
+) -> DispatchStores:
+    """The three Redis stores over one client and key prefix (not yet set up)."""
+    keys = KeySpace(key_prefix)
+    return DispatchStores(
+        idempotency=RedisIdempotencyStore(client, keys=keys),
+        caps=RedisCapLedger(client, keys=keys),
+        buckets=RedisTokenBucket(client, keys=keys, clock=bucket_clock),
+    )
