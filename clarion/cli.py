@@ -24,11 +24,15 @@ app = typer.Typer(
 
 
 def _register() -> None:
+    from clarion.demo import demo
+    from clarion.orchestration.cli import app as airflow_app
     from clarion.stack.cli import app as stack_app
     from clarion.world.cli import generate
 
     app.add_typer(stack_app, name="stack", help="Start, stop and inspect the local stack.")
+    app.add_typer(airflow_app, name="airflow", help="Prepare the local Airflow home.")
     app.command("generate", help="Write a synthetic world: users, events, hidden truth.")(generate)
+    app.command("demo", help="Run Clarion end to end on the local stack.")(demo)
 
 
 _register()

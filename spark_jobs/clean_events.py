@@ -5,25 +5,30 @@ Every raw row either becomes exactly one typed event in silver or lands in
 keeps its first arrival. Validation follows the event contract in
 ``clarion.events`` — the same declarations the speed layer checks against.
 
-Pure transforms over DataFrames; the entry that reads and writes Delta lives in
-``spark_jobs.pipeline``.
+``clean_events`` is a pure transform; ``run`` is the thin entry that reads and
+writes Delta.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from clarion.events import EVENT_TYPES, REQUIRED_PROPERTIES, SCHEMA_VERSION
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+    from clarion.settings import Settings
 
 __all__ = [
     "FUTURE_TOLERANCE_MINUTES",
     "SILVER_COLUMNS",
     "TYPED_PROPERTIES",
+    "CleanCounts",
     "clean_events",
     "parse_events",
+    "run",
 ]
 
 # An event stamped more than this after it reached the platform is refused.
@@ -184,3 +189,32 @@ def clean_events(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
         F.coalesce(F.to_date("ts_parsed"), F.to_date("ingested_at")).alias("event_date"),
     )
     return silver, quarantine
+
+
+@dataclass(frozen=True, slots=True)
+class CleanCounts:
+    """Rows read from bronze and written to silver and quarantine by one run."""
+
+    bronze: int
+    silver: int
+    quarantine: int
+
+
+def run(spark: SparkSession, settings: Settings) -> CleanCounts:
+    """Rebuild ``silver.events`` and ``silver.quarantine`` from all of ``bronze.events``."""
+    bronze = spark.read.format("delta").load(settings.table_uri("bronze.events"))
+    silver, quarantine = clean_events(bronze)
+    for frame, name in ((silver, "silver.events"), (quarantine, "silver.quarantine")):
+        (
+            frame.write.format("delta")
+            .mode("overwrite")
+            .option("overwriteSchema", "true")
+            .partitionBy("event_date")
+            .save(settings.table_uri(name))
+        )
+    read = spark.read.format("delta")
+    return CleanCounts(
+        bronze=bronze.count(),
+        silver=read.load(settings.table_uri("silver.events")).count(),
+        quarantine=read.load(settings.table_uri("silver.quarantine")).count(),
+    )
