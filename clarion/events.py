@@ -2,7 +2,7 @@
 
 One JSON object per message, key = user id::
 
-    {"schema_version": 1, "event_id": "…", "user_id": "u0000042", "type": "purchase",
+    {"schema_version": 1, "event_id": "…", "user_id": "u000000042", "type": "purchase",
      "ts": "2026-11-27T20:42:14.123Z", "properties": {"amount": 42.5, "category": "shoes"}}
 
 ``ts`` is UTC in ISO-8601 with a ``Z``. Each event type declares the properties it
