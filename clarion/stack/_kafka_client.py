@@ -56,16 +56,22 @@ def round_trip(bootstrap: str, topic: str, *, timeout: float = 10.0) -> None:
     ensure_topics(bootstrap, {topic: 1})
     token = uuid.uuid4().hex.encode()
     producer = KafkaProducer(
-        bootstrap_servers=bootstrap, client_id=_CLIENT_ID, acks="all",
-        max_block_ms=5_000, request_timeout_ms=5_000,
+        bootstrap_servers=bootstrap,
+        client_id=_CLIENT_ID,
+        acks="all",
+        max_block_ms=5_000,
+        request_timeout_ms=5_000,
     )
     try:
         sent = producer.send(topic, key=b"probe", value=token).get(timeout=timeout)
     finally:
         producer.close(timeout=5)
     consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap, client_id=_CLIENT_ID, group_id=None,
-        enable_auto_commit=False, request_timeout_ms=10_000,
+        bootstrap_servers=bootstrap,
+        client_id=_CLIENT_ID,
+        group_id=None,
+        enable_auto_commit=False,
+        request_timeout_ms=10_000,
     )
     try:
         partition = TopicPartition(topic, sent.partition)

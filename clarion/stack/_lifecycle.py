@@ -72,10 +72,15 @@ def ensure_running(service: Service, *, timeout: float | None = None) -> Service
             "is a writable folder (or remove it to start afresh)."
         ) from exc
     facts = process_facts(child.pid)
-    write_pidfile(paths.pidfile, PidRecord(
-        service=service.name, pid=child.pid, marker=spec.marker,
-        create_time=facts.create_time if facts else time.time(),
-    ))
+    write_pidfile(
+        paths.pidfile,
+        PidRecord(
+            service=service.name,
+            pid=child.pid,
+            marker=spec.marker,
+            create_time=facts.create_time if facts else time.time(),
+        ),
+    )
     try:
         seconds = _wait_ready(service, pid=child.pid, child=child, timeout=limit)
     except ServiceNotReadyError:
@@ -104,9 +109,14 @@ def stop(service: Service) -> ServiceReport:
         note = f"was not running (removed a stale pidfile for pid {record.pid})"
     remove_pidfile(service.paths.pidfile)
     return ServiceReport(
-        name=service.name, state="stopped", address=str(service.endpoint),
-        log=service.paths.log_file, pid=record.pid if record else None,
-        action=action, seconds=seconds, note=note,
+        name=service.name,
+        state="stopped",
+        address=str(service.endpoint),
+        log=service.paths.log_file,
+        pid=record.pid if record else None,
+        action=action,
+        seconds=seconds,
+        note=note,
     )
 
 
@@ -117,19 +127,34 @@ def inspect(service: Service) -> ServiceReport:
     address, log = str(service.endpoint), service.paths.log_file
     if existing != "ours" or record is None:
         note = "stale pidfile: its process is gone" if existing == "stale" else ""
-        return ServiceReport(name=service.name, state="stopped", address=address, log=log,
-                             note=note)
+        return ServiceReport(
+            name=service.name, state="stopped", address=address, log=log, note=note
+        )
     state: State = "running" if accepts_connections(service.endpoint) else "not answering"
-    return ServiceReport(name=service.name, state=state, address=address, log=log,
-                         pid=record.pid, rss=rss_bytes(record.pid))
-
-
-def _report(service: Service, pid: int, action: Action, seconds: float,
-            created: list[str], note: str = "") -> ServiceReport:
     return ServiceReport(
-        name=service.name, state="running", address=str(service.endpoint),
-        log=service.paths.log_file, pid=pid, action=action, seconds=seconds,
-        created=tuple(created), rss=rss_bytes(pid), note=note,
+        name=service.name,
+        state=state,
+        address=address,
+        log=log,
+        pid=record.pid,
+        rss=rss_bytes(record.pid),
+    )
+
+
+def _report(
+    service: Service, pid: int, action: Action, seconds: float, created: list[str], note: str = ""
+) -> ServiceReport:
+    return ServiceReport(
+        name=service.name,
+        state="running",
+        address=str(service.endpoint),
+        log=service.paths.log_file,
+        pid=pid,
+        action=action,
+        seconds=seconds,
+        created=tuple(created),
+        rss=rss_bytes(pid),
+        note=note,
     )
 
 
@@ -154,24 +179,31 @@ def _wait_ready(
             return elapsed
         if step == "exited":
             code = child.returncode if child is not None else "unknown"
-            raise ServiceExitedError(_failure(
-                service, f"the process (pid {pid}) exited with code {code} while starting",
-                "Fix the cause shown above, then run `clarion stack up` again.",
-            ))
+            raise ServiceExitedError(
+                _failure(
+                    service,
+                    f"the process (pid {pid}) exited with code {code} while starting",
+                    "Fix the cause shown above, then run `clarion stack up` again.",
+                )
+            )
         if step == "timeout":
             if child is None:
-                raise ServiceNotReadyError(_failure(
+                raise ServiceNotReadyError(
+                    _failure(
+                        service,
+                        f"running (pid {pid}) but not answering after {timeout:.0f} s "
+                        f"(last check: {last_error})",
+                        "Run `clarion stack down`, then `clarion stack up` to restart it.",
+                    )
+                )
+            raise ServiceNotReadyError(
+                _failure(
                     service,
-                    f"running (pid {pid}) but not answering after {timeout:.0f} s "
-                    f"(last check: {last_error})",
-                    "Run `clarion stack down`, then `clarion stack up` to restart it.",
-                ))
-            raise ServiceNotReadyError(_failure(
-                service,
-                f"not ready after {timeout:.0f} s (last check: {last_error}); stopped it",
-                "Look for the cause in the log above; on a slow machine give it longer with "
-                "`clarion stack up --timeout SECONDS`.",
-            ))
+                    f"not ready after {timeout:.0f} s (last check: {last_error}); stopped it",
+                    "Look for the cause in the log above; on a slow machine give it longer with "
+                    "`clarion stack up --timeout SECONDS`.",
+                )
+            )
         time.sleep(_POLL_SECONDS)
 
 

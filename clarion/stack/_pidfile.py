@@ -17,8 +17,14 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-__all__ = ["PidRecord", "format_pidfile", "parse_pidfile", "read_pidfile", "remove_pidfile",
-           "write_pidfile"]
+__all__ = [
+    "PidRecord",
+    "format_pidfile",
+    "parse_pidfile",
+    "read_pidfile",
+    "remove_pidfile",
+    "write_pidfile",
+]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -36,15 +36,22 @@ def keyspace_cql(keyspace: str, replication: Mapping[str, int]) -> str:
 {'class': 'NetworkTopologyStrategy', 'datacenter1': 1}"
     """
     if not _IDENTIFIER.fullmatch(keyspace):
-        raise StackError(f"cassandra: {keyspace!r} is not a valid keyspace name "
-                         "(a letter, then up to 47 letters, digits or underscores)")
-    if not replication or any(not _IDENTIFIER.fullmatch(dc) or rf < 1
-                              for dc, rf in replication.items()):
-        raise StackError(f"cassandra: replication must map datacenters to factors >= 1, "
-                         f"got {dict(replication)!r}")
+        raise StackError(
+            f"cassandra: {keyspace!r} is not a valid keyspace name "
+            "(a letter, then up to 47 letters, digits or underscores)"
+        )
+    if not replication or any(
+        not _IDENTIFIER.fullmatch(dc) or rf < 1 for dc, rf in replication.items()
+    ):
+        raise StackError(
+            f"cassandra: replication must map datacenters to factors >= 1, "
+            f"got {dict(replication)!r}"
+        )
     factors = "".join(f", '{dc}': {rf}" for dc, rf in replication.items())
-    return (f"CREATE KEYSPACE IF NOT EXISTS {keyspace} WITH replication = "
-            f"{{'class': 'NetworkTopologyStrategy'{factors}}}")
+    return (
+        f"CREATE KEYSPACE IF NOT EXISTS {keyspace} WITH replication = "
+        f"{{'class': 'NetworkTopologyStrategy'{factors}}}"
+    )
 
 
 def config_values(*, endpoint: Endpoint, data_dir: Path) -> dict[str, Any]:
@@ -82,8 +89,7 @@ class CassandraService(Service):
 
     def ports(self) -> dict[str, Endpoint]:
         native = self.endpoint
-        return {"CQL": native,
-                "storage": Endpoint(native.host, native.port + STORAGE_PORT_OFFSET)}
+        return {"CQL": native, "storage": Endpoint(native.host, native.port + STORAGE_PORT_OFFSET)}
 
     def prepare(self) -> LaunchSpec:
         java = find_java(self.name, supported=JAVA_VERSIONS)
@@ -91,16 +97,21 @@ class CassandraService(Service):
         root, data, logs = self.paths.root, self.paths.data, self.paths.logs
         for folder in (data, logs, root / "triggers"):
             folder.mkdir(parents=True, exist_ok=True)
-        conf = render_file("cassandra", "cassandra.yaml",
-                           config_values(endpoint=self.endpoint, data_dir=data),
-                           root / "cassandra.yaml")
-        logback = render_file("cassandra", "logback.xml", {"log_file": self.paths.log_file},
-                              root / "logback.xml")
+        conf = render_file(
+            "cassandra",
+            "cassandra.yaml",
+            config_values(endpoint=self.endpoint, data_dir=data),
+            root / "cassandra.yaml",
+        )
+        logback = render_file(
+            "cassandra", "logback.xml", {"log_file": self.paths.log_file}, root / "logback.xml"
+        )
         jvm = parse_jvm_options(infra_file("cassandra", "jvm.options").read_text())
         # jamm measures object sizes for memtable accounting, as Cassandra's own scripts load it.
         jvm += [f"-javaagent:{jar}" for jar in sorted(jars.glob("jamm-*.jar"))[-1:]]
         argv = (
-            java, *jvm,
+            java,
+            *jvm,
             f"-XX:ErrorFile={logs}/hs_err_%p.log",
             f"-XX:HeapDumpPath={root}",
             f"-Dcassandra.config={conf.as_uri()}",
@@ -109,7 +120,9 @@ class CassandraService(Service):
             f"-Dcassandra.storagedir={data}",
             f"-Dcassandra.triggers_dir={root / 'triggers'}",
             "-Dcassandra-foreground=yes",
-            "-cp", classpath(jars), DAEMON_MAIN,
+            "-cp",
+            classpath(jars),
+            DAEMON_MAIN,
         )
         return LaunchSpec(argv=argv, marker=conf.as_uri())
 

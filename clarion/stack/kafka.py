@@ -82,8 +82,13 @@ def tool_argv(settings: Settings, main_class: str, *args: str, java: str = "java
     from the stack's jars, logging warnings to stderr."""
     log_config = infra_file("kafka", "tools-log4j2.properties")
     return [
-        java, "-Xmx512m", f"-Dlog4j2.configurationFile={log_config}",
-        "-cp", classpath(jar_dir(settings, "kafka")), main_class, *args,
+        java,
+        "-Xmx512m",
+        f"-Dlog4j2.configurationFile={log_config}",
+        "-cp",
+        classpath(jar_dir(settings, "kafka")),
+        main_class,
+        *args,
     ]
 
 
@@ -104,29 +109,46 @@ class KafkaService(Service):
         java = find_java(self.name, supported=JAVA_VERSIONS)
         jars = self.jars("kafka")
         root, data = self.paths.root, self.paths.data
-        values = server_values(endpoint=self.endpoint, data_dir=data,
-                               partitions=self.settings.kafka.partitions)
+        values = server_values(
+            endpoint=self.endpoint, data_dir=data, partitions=self.settings.kafka.partitions
+        )
         server = render_file("kafka", "server.properties", values, root / "server.properties")
-        log_config = render_file("kafka", "log4j2.properties",
-                                 {"log_file": self.paths.log_file}, root / "log4j2.properties")
+        log_config = render_file(
+            "kafka",
+            "log4j2.properties",
+            {"log_file": self.paths.log_file},
+            root / "log4j2.properties",
+        )
         self.paths.logs.mkdir(parents=True, exist_ok=True)
         if not (data / "meta.properties").is_file():
             self._format_storage(java, server)
         jvm = parse_jvm_options(infra_file("kafka", "jvm.options").read_text())
         argv = (
-            java, *jvm,
+            java,
+            *jvm,
             f"-Dlog4j2.configurationFile={log_config}",
             f"-Dkafka.logs.dir={self.paths.logs}",
             f"-XX:ErrorFile={self.paths.logs}/hs_err_%p.log",
             f"-XX:HeapDumpPath={root}",
-            "-cp", classpath(jars), BROKER_MAIN, str(server),
+            "-cp",
+            classpath(jars),
+            BROKER_MAIN,
+            str(server),
         )
         return LaunchSpec(argv=argv, marker=str(server))
 
     def _format_storage(self, java: str, server: Path) -> None:
         """Format the KRaft log dir once, as ``kafka-storage.sh format`` does."""
-        cmd = tool_argv(self.settings, STORAGE_TOOL_MAIN, "format", "--cluster-id",
-                        new_cluster_id(), "--config", str(server), java=java)
+        cmd = tool_argv(
+            self.settings,
+            STORAGE_TOOL_MAIN,
+            "format",
+            "--cluster-id",
+            new_cluster_id(),
+            "--config",
+            str(server),
+            java=java,
+        )
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
         if result.returncode != 0:
             raise ServiceExitedError(
@@ -139,6 +161,9 @@ class KafkaService(Service):
         round_trip(str(self.endpoint), PROBE_TOPIC)
 
     def provision(self) -> list[str]:
-        created = ensure_topics(str(self.endpoint), required_topics(self.settings),
-                                replication_factor=self.settings.kafka.replication_factor)
+        created = ensure_topics(
+            str(self.endpoint),
+            required_topics(self.settings),
+            replication_factor=self.settings.kafka.replication_factor,
+        )
         return [f"topic {name}" for name in created]

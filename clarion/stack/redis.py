@@ -25,8 +25,12 @@ _INSTALL_HINT = "install it (Debian/Ubuntu: apt-get install redis-server; or run
 
 def config_values(*, endpoint: Endpoint, data_dir: Path, log_file: Path) -> dict[str, Any]:
     """The placeholders of ``infra/redis/redis.conf``."""
-    return {"host": endpoint.host, "port": endpoint.port, "data_dir": data_dir,
-            "log_file": log_file}
+    return {
+        "host": endpoint.host,
+        "port": endpoint.port,
+        "data_dir": data_dir,
+        "log_file": log_file,
+    }
 
 
 def client(settings: Settings, **kwargs: Any) -> redis_py.Redis:
@@ -53,8 +57,9 @@ class RedisService(Service):
         if not Path(server).is_file():
             raise StackError(f"redis: no `redis-server` on the PATH; {_INSTALL_HINT}")
         self.paths.data.mkdir(parents=True, exist_ok=True)
-        values = config_values(endpoint=self.endpoint, data_dir=self.paths.data,
-                               log_file=self.paths.log_file)
+        values = config_values(
+            endpoint=self.endpoint, data_dir=self.paths.data, log_file=self.paths.log_file
+        )
         conf = render_file("redis", "redis.conf", values, self.paths.root / "redis.conf")
         return LaunchSpec(argv=(server, str(conf)), marker=str(conf))
 

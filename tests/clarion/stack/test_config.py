@@ -18,8 +18,11 @@ from clarion.stack.redis import config_values as redis_values
 
 
 def _properties(text: str) -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in text.splitlines()
-             if line.strip() and not line.startswith("#"))
+    pairs = (
+        line.split("=", 1)
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
+    )
     return {k.strip(): v.strip() for k, v in pairs}
 
 
@@ -37,8 +40,9 @@ def test_render_names_every_missing_placeholder() -> None:
 
 def test_render_file_rewrites_only_on_change(tmp_path: Path) -> None:
     target = tmp_path / "redis.conf"
-    values = redis_values(endpoint=Endpoint("127.0.0.1", 26379), data_dir=tmp_path,
-                          log_file=tmp_path / "r.log")
+    values = redis_values(
+        endpoint=Endpoint("127.0.0.1", 26379), data_dir=tmp_path, log_file=tmp_path / "r.log"
+    )
     render_file("redis", "redis.conf", values, target)
     mtime = target.stat().st_mtime_ns
     render_file("redis", "redis.conf", values, target)
@@ -46,8 +50,9 @@ def test_render_file_rewrites_only_on_change(tmp_path: Path) -> None:
 
 
 def test_kafka_server_properties_is_one_kraft_node_on_loopback(tmp_path: Path) -> None:
-    values = server_values(endpoint=Endpoint("127.0.0.1", 29092), data_dir=tmp_path / "data",
-                           partitions=6)
+    values = server_values(
+        endpoint=Endpoint("127.0.0.1", 29092), data_dir=tmp_path / "data", partitions=6
+    )
     props = _properties(render(infra_file("kafka", "server.properties").read_text(), values))
     assert props["process.roles"] == "broker,controller"
     assert props["controller.quorum.voters"] == "1@127.0.0.1:29093"
@@ -60,8 +65,9 @@ def test_kafka_server_properties_is_one_kraft_node_on_loopback(tmp_path: Path) -
 
 
 def test_kafka_logging_goes_to_the_service_log(tmp_path: Path) -> None:
-    text = render(infra_file("kafka", "log4j2.properties").read_text(),
-                  {"log_file": tmp_path / "kafka.log"})
+    text = render(
+        infra_file("kafka", "log4j2.properties").read_text(), {"log_file": tmp_path / "kafka.log"}
+    )
     assert f"appender.file.fileName = {tmp_path / 'kafka.log'}" in text
 
 
@@ -91,8 +97,11 @@ def test_cassandra_jvm_options_carry_java17_module_flags_and_a_small_heap() -> N
 def test_redis_conf_binds_its_own_port_and_dirs(tmp_path: Path) -> None:
     settings = load_settings(environ={})
     assert settings.redis.url == "redis://127.0.0.1:26379/0"
-    values = redis_values(endpoint=Endpoint("127.0.0.1", 26379), data_dir=tmp_path / "data",
-                          log_file=tmp_path / "redis.log")
+    values = redis_values(
+        endpoint=Endpoint("127.0.0.1", 26379),
+        data_dir=tmp_path / "data",
+        log_file=tmp_path / "redis.log",
+    )
     lines = render(infra_file("redis", "redis.conf").read_text(), values).splitlines()
     assert "bind 127.0.0.1" in lines
     assert "port 26379" in lines

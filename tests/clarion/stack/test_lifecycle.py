@@ -119,11 +119,16 @@ def test_start_then_reuse_then_stop(toy: Callable[[Mode], ToyService]) -> None:
 
 def test_a_stale_pidfile_is_replaced(toy: Callable[[Mode], ToyService]) -> None:
     service = toy("serve")
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     dead_pid = int(gone.stdout)
-    write_pidfile(service.paths.pidfile, PidRecord(service="redis", pid=dead_pid,
-                                                   create_time=1.0, marker="x"))
+    write_pidfile(
+        service.paths.pidfile, PidRecord(service="redis", pid=dead_pid, create_time=1.0, marker="x")
+    )
     assert inspect(service).note == "stale pidfile: its process is gone"
 
     report = ensure_running(service)

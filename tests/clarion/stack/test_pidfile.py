@@ -19,8 +19,14 @@ def test_round_trip() -> None:
 
 
 def test_anything_else_is_not_a_pidfile() -> None:
-    for text in ("", "4242", "{}", '{"service": "kafka", "pid": "x"}', "[1, 2]",
-                 '{"service": "k", "pid": 0, "create_time": 1, "marker": "m"}'):
+    for text in (
+        "",
+        "4242",
+        "{}",
+        '{"service": "kafka", "pid": "x"}',
+        "[1, 2]",
+        '{"service": "k", "pid": 0, "create_time": 1, "marker": "m"}',
+    ):
         assert parse_pidfile(text) is None, text
 
 

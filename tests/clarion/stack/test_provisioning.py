@@ -16,8 +16,13 @@ from clarion.stack.kafka import new_cluster_id, required_topics
 def test_required_topics_follow_the_settings() -> None:
     settings = load_settings(environ={}, kafka={"partitions": 3, "outbound_topic_prefix": "out."})
     topics = required_topics(settings)
-    assert set(topics) == {"events", "events.dlq", "notify.intents", "delivery.receipts",
-                           *(f"out.{c}" for c in CHANNELS)}
+    assert set(topics) == {
+        "events",
+        "events.dlq",
+        "notify.intents",
+        "delivery.receipts",
+        *(f"out.{c}" for c in CHANNELS),
+    }
     assert set(topics.values()) == {3}
 
 
@@ -36,8 +41,13 @@ def test_keyspace_cql_uses_network_topology_per_datacenter() -> None:
 
 @pytest.mark.parametrize(
     ("keyspace", "replication"),
-    [("1bad", {"dc1": 1}), ("drop table x;", {"dc1": 1}), ("ok", {}), ("ok", {"dc1": 0}),
-     ("ok", {"dc'1": 1})],
+    [
+        ("1bad", {"dc1": 1}),
+        ("drop table x;", {"dc1": 1}),
+        ("ok", {}),
+        ("ok", {"dc1": 0}),
+        ("ok", {"dc'1": 1}),
+    ],
 )
 def test_keyspace_cql_refuses_bad_input(keyspace: str, replication: dict[str, int]) -> None:
     with pytest.raises(StackError, match="cassandra:"):

@@ -11,13 +11,15 @@ from clarion.stack._readiness import (
     tail,
 )
 
-RECORD = PidRecord(service="cassandra", pid=100, create_time=5000.0,
-                   marker="file:///s/cassandra.yaml")
+RECORD = PidRecord(
+    service="cassandra", pid=100, create_time=5000.0, marker="file:///s/cassandra.yaml"
+)
 
 
 def facts(**changes: object) -> ProcessFacts:
     base: dict[str, object] = {
-        "pid": 100, "create_time": 5000.3,
+        "pid": 100,
+        "create_time": 5000.3,
         "cmdline": ("java", "-Dcassandra.config=file:///s/cassandra.yaml", "CassandraDaemon"),
     }
     return ProcessFacts(**(base | changes))  # type: ignore[arg-type]
@@ -68,15 +70,21 @@ def test_tail_keeps_the_last_lines() -> None:
 
 def test_failure_message_names_service_logs_and_advice() -> None:
     message = failure_message(
-        service="kafka", what="not ready after 90 s",
-        logs=[("/s/kafka.log", "ERROR boom"), ("/s/kafka.out", "")], advice="Do this.",
+        service="kafka",
+        what="not ready after 90 s",
+        logs=[("/s/kafka.log", "ERROR boom"), ("/s/kafka.out", "")],
+        advice="Do this.",
     )
     assert message.splitlines() == [
-        "kafka: not ready after 90 s.", "Last lines of /s/kafka.log:", "  ERROR boom", "Do this.",
+        "kafka: not ready after 90 s.",
+        "Last lines of /s/kafka.log:",
+        "  ERROR boom",
+        "Do this.",
     ]
 
 
 def test_failure_message_says_when_logs_are_empty() -> None:
-    message = failure_message(service="redis", what="exited", logs=[("/s/r.log", "")],
-                              advice="Do this.")
+    message = failure_message(
+        service="redis", what="exited", logs=[("/s/r.log", "")], advice="Do this."
+    )
     assert "Its logs are empty: /s/r.log" in message

@@ -38,10 +38,21 @@ def test_console_consumer_reads_what_kafka_python_produced(
     producer.close()
 
     argv = tool_argv(
-        stack_settings, CONSOLE_CONSUMER_MAIN,
-        "--bootstrap-server", kafka_bootstrap, "--topic", topic, "--from-beginning",
-        "--max-messages", str(len(sent)), "--timeout-ms", "60000",
-        "--property", "print.key=true", "--property", "key.separator=|",
+        stack_settings,
+        CONSOLE_CONSUMER_MAIN,
+        "--bootstrap-server",
+        kafka_bootstrap,
+        "--topic",
+        topic,
+        "--from-beginning",
+        "--max-messages",
+        str(len(sent)),
+        "--timeout-ms",
+        "60000",
+        "--property",
+        "print.key=true",
+        "--property",
+        "key.separator=|",
     )
     result = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
 
@@ -59,14 +70,18 @@ def test_cql_round_trip_with_the_compiled_driver(cassandra_session) -> None:  # 
     session = cassandra_session
     session.execute(keyspace_cql(keyspace, {"datacenter1": 1}))
     try:
-        session.execute(f"CREATE TABLE {keyspace}.inbox (user_id text, seq int, body text, "
-                        "PRIMARY KEY (user_id, seq))")
-        insert = session.prepare(f"INSERT INTO {keyspace}.inbox (user_id, seq, body) "
-                                 "VALUES (?, ?, ?)")
+        session.execute(
+            f"CREATE TABLE {keyspace}.inbox (user_id text, seq int, body text, "
+            "PRIMARY KEY (user_id, seq))"
+        )
+        insert = session.prepare(
+            f"INSERT INTO {keyspace}.inbox (user_id, seq, body) VALUES (?, ?, ?)"
+        )
         for seq in range(3):
             session.execute(insert, ("u1", seq, f"hello {seq}"))
-        rows = session.execute(f"SELECT seq, body FROM {keyspace}.inbox WHERE user_id = %s",
-                               ("u1",))
+        rows = session.execute(
+            f"SELECT seq, body FROM {keyspace}.inbox WHERE user_id = %s", ("u1",)
+        )
         assert [(r.seq, r.body) for r in rows] == [(0, "hello 0"), (1, "hello 1"), (2, "hello 2")]
         version = session.execute("SELECT release_version FROM system.local").one()
         assert version.release_version.startswith("5.0")
@@ -89,8 +104,10 @@ def test_redis_round_trip(redis_client) -> None:  # type: ignore[no-untyped-def]
         assert pipe.execute() == [1, 2, 7, b"7"]
 
         # A frequency cap in one atomic step: increment, set the window once, report the count.
-        script = ("local n = redis.call('INCR', KEYS[1]) "
-                  "if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n")
+        script = (
+            "local n = redis.call('INCR', KEYS[1]) "
+            "if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n"
+        )
         counts = [redis_client.eval(script, 1, keys[2], 60) for _ in range(3)]
         assert counts == [1, 2, 3]
         assert 0 < redis_client.ttl(keys[2]) <= 60

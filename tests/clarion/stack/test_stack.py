@@ -15,8 +15,17 @@ from clarion.stack._stack import select_services
 from clarion.stack.cli import app, format_report
 from clarion.stack.exceptions import StackError
 
-DOCTESTED = ["_java", "_pidfile", "_ports", "_readiness", "_stack", "_templates", "cassandra",
-             "cli", "kafka"]
+DOCTESTED = [
+    "_java",
+    "_pidfile",
+    "_ports",
+    "_readiness",
+    "_stack",
+    "_templates",
+    "cassandra",
+    "cli",
+    "kafka",
+]
 
 
 @pytest.mark.parametrize("module", DOCTESTED)
@@ -35,10 +44,14 @@ def test_select_services() -> None:
 
 def test_the_stack_serves_only_the_local_profile(tmp_path: Path) -> None:
     settings = load_settings(
-        environ={}, profile="cluster", state_dir=tmp_path, spark={"master": "spark://m:7077"},
-        kafka={"bootstrap_servers": "k:9092"}, cassandra={"contact_points": "c",
-                                                          "local_datacenter": "dc1"},
-        delta={"root": "s3a://lake"}, redis={"url": "redis://r:6379/0"},
+        environ={},
+        profile="cluster",
+        state_dir=tmp_path,
+        spark={"master": "spark://m:7077"},
+        kafka={"bootstrap_servers": "k:9092"},
+        cassandra={"contact_points": "c", "local_datacenter": "dc1"},
+        delta={"root": "s3a://lake"},
+        redis={"url": "redis://r:6379/0"},
     )
     with pytest.raises(StackError, match="serves profile 'local'"):
         status(settings)
@@ -67,8 +80,14 @@ def test_cli_status_prints_each_service_and_its_log(
 
 def test_format_report_lists_what_up_created_and_notes() -> None:
     report = ServiceReport(
-        name="kafka", state="running", address="127.0.0.1:29092", log=Path("/s/kafka.log"),
-        pid=7, action="reused", seconds=0.84, created=("topic events",),
+        name="kafka",
+        state="running",
+        address="127.0.0.1:29092",
+        log=Path("/s/kafka.log"),
+        pid=7,
+        action="reused",
+        seconds=0.84,
+        created=("topic events",),
         note="removed a stale pidfile",
     )
     assert format_report(report).splitlines() == [
