@@ -70,10 +70,11 @@ def test_cli_status_prints_each_service_and_its_log(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CLARION_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("CLARION_REDIS__URL", "redis://127.0.0.1:45679/0")
     result = CliRunner().invoke(app, ["status", "--services", "redis"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "redis      stopped        -            127.0.0.1:26379",
+        "redis      stopped        -            127.0.0.1:45679",
         f"           log: {tmp_path}/services/redis/logs/redis.log",
     ]
 
