@@ -28,9 +28,11 @@ def _register() -> None:
     from clarion.orchestration.cli import app as airflow_app
     from clarion.stack.cli import app as stack_app
     from clarion.world.cli import generate
+    from speed_layer.cli import app as speed_app
 
     app.add_typer(stack_app, name="stack", help="Start, stop and inspect the local stack.")
     app.add_typer(airflow_app, name="airflow", help="Prepare the local Airflow home.")
+    app.add_typer(speed_app, name="speed-layer", help="Run the speed layer consumer.")
     app.command("generate", help="Write a synthetic world: users, events, hidden truth.")(generate)
     app.command("demo", help="Run Clarion end to end on the local stack.")(demo)
 
