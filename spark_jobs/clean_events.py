@@ -12,6 +12,7 @@ writes Delta.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from clarion.events import EVENT_TYPES, REQUIRED_PROPERTIES, SCHEMA_VERSION
@@ -29,6 +30,8 @@ __all__ = [
     "clean_events",
     "parse_events",
     "run",
+    "to_quarantine",
+    "to_silver",
 ]
 
 # An event stamped more than this after it reached the platform is refused.
@@ -93,17 +96,13 @@ def _reasons(parsed: DataFrame) -> Column:
             "ts_in_future",
         ),
     ]
+    checks.append((F.col("_props").isNull(), "mistyped:properties"))
     for event_type, required in REQUIRED_PROPERTIES.items():
         for prop, types in required.items():
-            raw = F.get_json_object(F.col("properties"), f"$.{prop}")
+            raw = F.col("_props").getItem(prop)
             bad = raw.isNull()
             if types != (str,):  # numeric: the value must read as a number
-                bad = (
-                    bad
-                    | F.expr(
-                        f"try_cast(get_json_object(properties, '$.{prop}') AS DOUBLE)"
-                    ).isNull()
-                )
+                bad = bad | raw.try_cast("double").isNull()
             checks.append(
                 ((F.col("type") == event_type) & bad, f"missing_or_mistyped:properties.{prop}")
             )
@@ -132,9 +131,12 @@ def parse_events(bronze: DataFrame) -> DataFrame:
         .select("*", "_envelope.*")
         .drop("_envelope")
     )
-    parsed = parsed.withColumn(
-        "properties", F.coalesce(F.col("properties"), F.lit("{}"))
-    ).withColumn("ts_parsed", F.try_to_timestamp(F.col("ts")))
+    parsed = (
+        parsed.withColumn("properties", F.coalesce(F.col("properties"), F.lit("{}")))
+        .withColumn("ts_parsed", F.try_to_timestamp(F.col("ts")))
+        # One parse of the properties; every check and typed column reads this map.
+        .withColumn("_props", F.from_json("properties", "map<string,string>"))
+    )
     return parsed.withColumn("reasons", _reasons(parsed))
 
 
@@ -146,39 +148,66 @@ def clean_events(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
     holds every invalid raw row with its ``reasons``. Duplicates are neither: a
     repeat of a valid event is dropped, which is what exactly-once means here.
     """
-    from pyspark.sql import Window
+    parsed = parse_events(bronze)
+    return to_silver(parsed), to_quarantine(parsed)
+
+
+def to_silver(parsed: DataFrame) -> DataFrame:
+    """The valid rows of :func:`parse_events`, typed, one per ``event_id`` (first arrival)."""
     from pyspark.sql import functions as F
 
-    parsed = parse_events(bronze)
-    valid = parsed.filter(F.size("reasons") == 0)
-    first = Window.partitionBy("event_id").orderBy(
-        F.col("ingested_at").asc_nulls_last(),
-        F.col("partition").asc_nulls_last(),
-        F.col("offset").asc_nulls_last(),
-        F.col("value"),
+    payload: list[Column | str] = [
+        "user_id",
+        "type",
+        F.col("ts_parsed").alias("ts"),
+        "schema_version",
+        "properties",
+        *[
+            F.col("_props").getItem(name).cast(dtype).alias(name)
+            for name, dtype in TYPED_PROPERTIES.items()
+        ],
+        F.col("topic").alias("source_topic"),
+        F.col("partition").alias("source_partition"),
+        F.col("offset").alias("source_offset"),
+    ]
+    # First arrival wins: a hash aggregate of the smallest (arrival order, payload) struct,
+    # with nulls ordered last as the contract's ordering says. No sort-based window.
+    arrival = F.struct(
+        F.col("ingested_at").isNull().alias("_n1"),
+        F.col("ingested_at").alias("ingested_at"),
+        F.col("partition").isNull().alias("_n2"),
+        F.col("partition").alias("_partition"),
+        F.col("offset").isNull().alias("_n3"),
+        F.col("offset").alias("_offset"),
+        F.col("value").alias("_value"),
+        F.struct(*payload).alias("row"),
     )
-    silver = (
-        valid.withColumn("_rank", F.row_number().over(first))
-        .filter(F.col("_rank") == 1)
-        .select(
-            "event_id",
-            "user_id",
-            "type",
-            F.col("ts_parsed").alias("ts"),
-            F.to_date("ts_parsed").alias("event_date"),
-            "schema_version",
-            "properties",
-            *[
-                F.get_json_object("properties", f"$.{name}").cast(dtype).alias(name)
-                for name, dtype in TYPED_PROPERTIES.items()
-            ],
-            F.col("topic").alias("source_topic"),
-            F.col("partition").alias("source_partition"),
-            F.col("offset").alias("source_offset"),
-            "ingested_at",
-        )
+    first = (
+        parsed.filter(F.size("reasons") == 0)
+        .groupBy("event_id")
+        .agg(F.min(arrival).alias("_first"))
     )
-    quarantine = parsed.filter(F.size("reasons") > 0).select(
+    return first.select(
+        "event_id",
+        "_first.row.user_id",
+        "_first.row.type",
+        "_first.row.ts",
+        F.to_date("_first.row.ts").alias("event_date"),
+        "_first.row.schema_version",
+        "_first.row.properties",
+        *[f"_first.row.{name}" for name in TYPED_PROPERTIES],
+        "_first.row.source_topic",
+        "_first.row.source_partition",
+        "_first.row.source_offset",
+        "_first.ingested_at",
+    )
+
+
+def to_quarantine(parsed: DataFrame) -> DataFrame:
+    """The invalid rows of :func:`parse_events`, as they arrived, with their ``reasons``."""
+    from pyspark.sql import functions as F
+
+    return parsed.filter(F.size("reasons") > 0).select(
         "key",
         "value",
         "topic",
@@ -188,7 +217,6 @@ def clean_events(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
         "reasons",
         F.coalesce(F.to_date("ts_parsed"), F.to_date("ingested_at")).alias("event_date"),
     )
-    return silver, quarantine
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,21 +228,41 @@ class CleanCounts:
     quarantine: int
 
 
-def run(spark: SparkSession, settings: Settings) -> CleanCounts:
-    """Rebuild ``silver.events`` and ``silver.quarantine`` from all of ``bronze.events``."""
+def run(spark: SparkSession, settings: Settings, *, as_of: date | None = None) -> CleanCounts:
+    """Clean ``bronze.events`` into ``silver.events`` and ``silver.quarantine``.
+
+    With ``as_of``, only that day is cleaned: the ``event_date = as_of`` partition of
+    bronze replaces the same partition of both silver tables (a rerun rewrites exactly
+    that date; a quarantined row is filed under the bronze day it came from). Without
+    it, both tables are rebuilt from all of bronze.
+    """
+    from pyspark.sql import functions as F
+
     bronze = spark.read.format("delta").load(settings.table_uri("bronze.events"))
-    silver, quarantine = clean_events(bronze)
+    if as_of is not None:
+        bronze = bronze.where(F.col("event_date") == F.lit(as_of))
+    # Parse once for both outputs (each write would otherwise parse every message again).
+    parsed = parse_events(bronze).persist()
+    silver, quarantine = to_silver(parsed), to_quarantine(parsed)
+    if as_of is not None:
+        quarantine = quarantine.withColumn("event_date", F.lit(as_of))
     for frame, name in ((silver, "silver.events"), (quarantine, "silver.quarantine")):
-        (
-            frame.write.format("delta")
-            .mode("overwrite")
-            .option("overwriteSchema", "true")
-            .partitionBy("event_date")
-            .save(settings.table_uri(name))
-        )
+        writer = frame.write.format("delta").mode("overwrite").partitionBy("event_date")
+        if as_of is None:
+            writer = writer.option("overwriteSchema", "true")
+        else:
+            writer = writer.option("replaceWhere", f"event_date = DATE'{as_of.isoformat()}'")
+        writer.save(settings.table_uri(name))
     read = spark.read.format("delta")
-    return CleanCounts(
-        bronze=bronze.count(),
-        silver=read.load(settings.table_uri("silver.events")).count(),
-        quarantine=read.load(settings.table_uri("silver.quarantine")).count(),
+
+    def count(name: str) -> int:
+        table = read.load(settings.table_uri(name))
+        if as_of is not None:
+            table = table.where(F.col("event_date") == F.lit(as_of))
+        return table.count()
+
+    counts = CleanCounts(
+        bronze=parsed.count(), silver=count("silver.events"), quarantine=count("silver.quarantine")
     )
+    parsed.unpersist()
+    return counts
