@@ -20,6 +20,7 @@ import psutil
 from kafka import KafkaAdminClient
 
 from clarion.events import CATEGORIES, EVENT_TYPES, Event
+from clarion.kafka_options import client_options
 from clarion.settings import load_settings
 from clarion.world import DeltaSink, KafkaSink, WorldSpec, write_world
 from clarion.world.activity import block_events
@@ -28,7 +29,6 @@ from clarion.world.columns import EventColumns
 from clarion.world.encoding import BRONZE_EVENTS_SCHEMA, bronze_events
 from clarion.world.population import draw_population
 from clarion.world.rhythm import Clock
-from clarion.world.sinks import kafka_client_config
 
 
 def _rate(label: str, rows: int, seconds: float, baseline: float | None = None) -> float:
@@ -91,7 +91,7 @@ def main() -> None:
             summary = write_world(spec, event_sinks=[KafkaSink(settings.kafka, topic=topic)])
             _rate("end to end: generate + Kafka (acks=all, gzip)", summary.events, summary.seconds)
         finally:
-            admin = KafkaAdminClient(**kafka_client_config(settings.kafka))
+            admin = KafkaAdminClient(**client_options(settings.kafka))
             admin.delete_topics([topic])
             admin.close()
     rss = psutil.Process().memory_info().rss / 2**20

@@ -204,11 +204,11 @@ def _consumer(settings: Settings) -> KafkaConsumer:
     from kafka import KafkaConsumer
     from kafka.errors import KafkaError
 
-    from clarion.world.sinks.kafka import kafka_client_config
+    from clarion.kafka_options import client_options
 
     try:
         return KafkaConsumer(
-            **kafka_client_config(settings.kafka),
+            **client_options(settings.kafka),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

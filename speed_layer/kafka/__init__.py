@@ -1,7 +1,6 @@
 """Thin wrappers of kafka-python: the group consumer, the transactional publisher, topics."""
 
 from speed_layer.kafka.admin import ensure_topics
-from speed_layer.kafka.config import client_config
 from speed_layer.kafka.consumer import EventConsumer, PartitionState, parse_seq, seq_metadata
 from speed_layer.kafka.producer import FATAL_ERRORS, TransactionalPublisher
 
@@ -10,7 +9,6 @@ __all__ = [
     "EventConsumer",
     "PartitionState",
     "TransactionalPublisher",
-    "client_config",
     "ensure_topics",
     "parse_seq",
     "seq_metadata",

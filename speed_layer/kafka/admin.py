@@ -8,15 +8,15 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from clarion.kafka_options import client_options
 from clarion.settings import KafkaSettings
-from speed_layer.kafka.config import client_config
 
 __all__ = ["ensure_topics"]
 
 
 def ensure_topics(kafka: KafkaSettings, partitions: Mapping[str, int]) -> list[str]:
     """Create each missing topic with its partition count; return the ones created."""
-    admin = KafkaAdminClient(**client_config(kafka), client_id="clarion-speed-layer-admin")
+    admin = KafkaAdminClient(**client_options(kafka), client_id="clarion-speed-layer-admin")
     try:
         missing = [name for name in partitions if name not in set(admin.list_topics())]
         created = []

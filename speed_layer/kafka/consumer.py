@@ -16,7 +16,7 @@ import structlog
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from speed_layer.kafka.config import client_config
+from clarion.kafka_options import client_options
 from speed_layer.models.messages import SourceMessage
 from speed_layer.options import ConsumerOptions
 
@@ -68,7 +68,7 @@ class EventConsumer:
         self.options = options
         self._listener = _Listener()
         config: dict[str, Any] = {
-            **client_config(options.kafka),
+            **client_options(options.kafka),
             "group_id": options.group_id,
             "client_id": f"clarion-speed-{options.instance_id}",
             "enable_auto_commit": False,

@@ -10,8 +10,8 @@ from kafka import KafkaProducer, TopicPartition
 from kafka import errors as kafka_errors
 from kafka.structs import OffsetAndMetadata
 
+from clarion.kafka_options import client_options
 from speed_layer.exceptions import DeliveryError
-from speed_layer.kafka.config import client_config
 from speed_layer.models import DeadLetter, Intent
 from speed_layer.options import ConsumerOptions
 
@@ -31,7 +31,7 @@ class TransactionalPublisher:
     def __init__(self, options: ConsumerOptions) -> None:
         self.options = options
         self.client = KafkaProducer(
-            **client_config(options.kafka),
+            **client_options(options.kafka),
             client_id=f"clarion-speed-{options.instance_id}",
             transactional_id=options.transactional_id,
             transaction_timeout_ms=int(options.transaction_timeout.total_seconds() * 1000),

@@ -2,7 +2,7 @@
 
 from clarion.world.sinks.base import EventSink
 from clarion.world.sinks.delta import DeltaSink, delta_table_exists
-from clarion.world.sinks.kafka import KafkaSink, kafka_client_config
+from clarion.world.sinks.kafka import KafkaSink
 from clarion.world.sinks.memory import InMemorySink
 
 __all__ = [
@@ -11,5 +11,4 @@ __all__ = [
     "InMemorySink",
     "KafkaSink",
     "delta_table_exists",
-    "kafka_client_config",
 ]

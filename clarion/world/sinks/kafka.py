@@ -11,34 +11,12 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 from kafka.partitioner.default import murmur2
 
+from clarion.kafka_options import client_options
 from clarion.settings import KafkaSettings
 from clarion.world.exceptions import SinkError, SinkUnavailableError
 from clarion.world.sinks.base import EventSink
 
-__all__ = ["KafkaSink", "kafka_client_config", "key_partitions"]
-
-
-def kafka_client_config(kafka: KafkaSettings) -> dict[str, Any]:
-    """kafka-python connection options (servers, TLS, SASL) from Clarion's settings."""
-    config: dict[str, Any] = {
-        "bootstrap_servers": list(kafka.bootstrap_servers),
-        "security_protocol": kafka.security_protocol,
-    }
-    if kafka.tls.enabled or kafka.security_protocol in ("SSL", "SASL_SSL"):
-        config["ssl_check_hostname"] = kafka.tls.verify_hostname
-        for key, path in (
-            ("ssl_cafile", kafka.tls.ca_file),
-            ("ssl_certfile", kafka.tls.cert_file),
-            ("ssl_keyfile", kafka.tls.key_file),
-        ):
-            if path is not None:
-                config[key] = str(path)
-    if kafka.sasl_mechanism:
-        config["sasl_mechanism"] = kafka.sasl_mechanism
-        config["sasl_plain_username"] = kafka.sasl_username
-        if kafka.sasl_password is not None:
-            config["sasl_plain_password"] = kafka.sasl_password.get_secret_value()
-    return config
+__all__ = ["KafkaSink", "key_partitions"]
 
 
 def key_partitions(keys: list[bytes], *, partitions: set[int]) -> dict[bytes, int]:
@@ -94,7 +72,7 @@ class KafkaSink(EventSink):
         return f"kafka://{','.join(self._kafka.bootstrap_servers)}/{self._topic}"
 
     def setup(self) -> None:
-        config = {**kafka_client_config(self._kafka), "bootstrap_timeout_ms": self._bootstrap_ms}
+        config = {**client_options(self._kafka), "bootstrap_timeout_ms": self._bootstrap_ms}
         try:
             if self._create_topic:
                 self._ensure_topic(config)

@@ -1,4 +1,8 @@
-"""kafka-python connection options (servers, TLS, SASL) from Clarion's Kafka settings."""
+"""kafka-python connection options (servers, TLS, SASL) from Clarion's Kafka settings.
+
+The one translation of :class:`~clarion.settings.KafkaSettings` into client
+keyword arguments, shared by every producer, consumer and admin client.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,11 @@ from typing import Any
 
 from clarion.settings import KafkaSettings
 
-__all__ = ["client_config"]
+__all__ = ["client_options"]
 
 
-def client_config(kafka: KafkaSettings) -> dict[str, Any]:
+def client_options(kafka: KafkaSettings) -> dict[str, Any]:
+    """Keyword arguments for ``KafkaProducer``/``KafkaConsumer``/``KafkaAdminClient``."""
     config: dict[str, Any] = {
         "bootstrap_servers": list(kafka.bootstrap_servers),
         "security_protocol": kafka.security_protocol,
