@@ -41,88 +41,74 @@ def _check_window(window: timedelta) -> None:
         raise ValueError(f"window must be positive, got {window}")
 
 
+class _OverEvents:
+    """Checks the event types (and the window, where there is one) of a computation."""
+
+    __slots__ = ()
+    event_types: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        _check_types(self.event_types)
+        window = getattr(self, "window", None)
+        if window is not None:
+            _check_window(window)
+
+
 @dataclass(frozen=True, slots=True)
-class EventCount:
+class EventCount(_OverEvents):
     """Number of events of these types in the window ending at the point in time."""
 
     event_types: tuple[str, ...]
     window: timedelta
 
-    def __post_init__(self) -> None:
-        _check_types(self.event_types)
-        _check_window(self.window)
-
 
 @dataclass(frozen=True, slots=True)
-class PropertySum:
+class PropertySum(_OverEvents):
     """Sum of a numeric property (e.g. ``amount``) over events of these types in the window."""
 
     event_types: tuple[str, ...]
     property: str
     window: timedelta
 
-    def __post_init__(self) -> None:
-        _check_types(self.event_types)
-        _check_window(self.window)
-
 
 @dataclass(frozen=True, slots=True)
-class PropertyMean:
+class PropertyMean(_OverEvents):
     """Mean of a numeric property over events of these types in the window (null if none)."""
 
     event_types: tuple[str, ...]
     property: str
     window: timedelta
 
-    def __post_init__(self) -> None:
-        _check_types(self.event_types)
-        _check_window(self.window)
-
 
 @dataclass(frozen=True, slots=True)
-class DaysSinceLast:
+class DaysSinceLast(_OverEvents):
     """Whole days from the last event of these types to the point in time (null if never)."""
 
     event_types: tuple[str, ...]
 
-    def __post_init__(self) -> None:
-        _check_types(self.event_types)
-
 
 @dataclass(frozen=True, slots=True)
-class DistinctActiveDays:
+class DistinctActiveDays(_OverEvents):
     """Number of distinct UTC days with at least one event of these types in the window."""
 
     event_types: tuple[str, ...]
     window: timedelta
 
-    def __post_init__(self) -> None:
-        _check_types(self.event_types)
-        _check_window(self.window)
-
 
 @dataclass(frozen=True, slots=True)
-class CategoryShare:
+class CategoryShare(_OverEvents):
     """Share of events of these types per ``category`` property in the window: a map."""
 
     event_types: tuple[str, ...]
     window: timedelta
 
-    def __post_init__(self) -> None:
-        _check_types(self.event_types)
-        _check_window(self.window)
-
 
 @dataclass(frozen=True, slots=True)
-class PreferredLocalHour:
+class PreferredLocalHour(_OverEvents):
     """The hour of day (0-23, in the user's own timezone) with most events in the window."""
 
     event_types: tuple[str, ...]
     window: timedelta
-
-    def __post_init__(self) -> None:
-        _check_types(self.event_types)
-        _check_window(self.window)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,25 +131,18 @@ class Reachable:
 
 
 @dataclass(frozen=True, slots=True)
-class SlidingCount:
+class SlidingCount(_OverEvents):
     """Streaming: events of these types in a sliding window ending now (Redis counters)."""
 
     event_types: tuple[str, ...]
     window: timedelta
 
-    def __post_init__(self) -> None:
-        _check_types(self.event_types)
-        _check_window(self.window)
-
 
 @dataclass(frozen=True, slots=True)
-class LastSeen:
+class LastSeen(_OverEvents):
     """Streaming: the time of the user's latest event of these types."""
 
     event_types: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        _check_types(self.event_types)
 
 
 Computation = (
