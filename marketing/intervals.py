@@ -158,14 +158,7 @@ def relative_lift_of_proportions(
         method += " (haldane-anscombe 0.5 correction: an arm has zero events)"
     log_ratio = math.log((x1 / n1) / (x0 / n0))
     se = math.sqrt(max(0.0, 1 / x1 - 1 / n1 + 1 / x0 - 1 / n0))
-    z = _z(confidence)
-    return Interval(
-        math.exp(log_ratio) - 1,
-        math.exp(log_ratio - z * se) - 1,
-        math.exp(log_ratio + z * se) - 1,
-        confidence,
-        method,
-    )
+    return _relative_lift_interval(log_ratio, se, confidence=confidence, method=method)
 
 
 def proportions_p_value(
@@ -269,6 +262,13 @@ def relative_lift_of_means(
         variant.variance / (variant.n * variant.mean**2)
         + control.variance / (control.n * control.mean**2)
     )
+    return _relative_lift_interval(log_ratio, se, confidence=confidence, method=method)
+
+
+def _relative_lift_interval(
+    log_ratio: float, se: float, *, confidence: float, method: str
+) -> Interval:
+    """Relative lift (ratio - 1) with a normal interval on the log of the ratio."""
     z = _z(confidence)
     return Interval(
         math.exp(log_ratio) - 1,
