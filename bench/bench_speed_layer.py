@@ -13,6 +13,9 @@ Prints:
   trigger the risk rule, and a read_committed reader of ``notify.intents`` takes the
   intent's arrival minus the event time.
 
+Every figure is printed with the machine's load average over the minute it was measured
+in (``os.getloadavg``): on a shared host, read the figures with it.
+
     .venv/bin/python bench/bench_speed_layer.py --events 40000 --rate 250 --seconds 20
 """
 
@@ -229,6 +232,10 @@ def _epoch(iso: str) -> float:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=60_000)
@@ -249,21 +256,30 @@ def main() -> None:
     )
 
     bare = bare_rate(topics, args.events, args.batch)
+    bare_load = load()
     one = consumer_rate(topics, 1, log_dir, args.batch, stream.batch_views)
+    one_load = load()
     two = consumer_rate(topics, 2, log_dir, args.batch, stream.batch_views)
+    two_load = load()
     bare_again = bare_rate(topics, args.events, args.batch)
+    again_load = load()
     lat_topics = Topics.create(BOOTSTRAP, f"bench_sl_lat_{uuid.uuid4().hex[:8]}")
     p50, p99, n = latency(lat_topics, args.rate, args.seconds, log_dir, args.batch)
+    lat_load = load()
     cleanup([topics, lat_topics], [f"{topics.prefix}.g1", f"{topics.prefix}.g2", lat_topics.prefix])
 
-    print(f"bare kafka-python poll loop : {bare:10,.0f} events/s (again after: {bare_again:,.0f})")
-    print(f"speed layer, 1 process      : {one:10,.0f} events/s")
-    print(f"speed layer, 2 processes    : {two:10,.0f} events/s  ({two / one:.2f}x one)")
+    print(
+        f"bare kafka-python poll loop : {bare:10,.0f} events/s ({bare_load}; "
+        f"again after: {bare_again:,.0f}, {again_load})"
+    )
+    print(f"speed layer, 1 process      : {one:10,.0f} events/s ({one_load})")
+    print(f"speed layer, 2 processes    : {two:10,.0f} events/s ({two_load}; {two / one:.2f}x one)")
     print(f"1 process / bare poll loop  : {one / max(bare, bare_again):10.3f}")
     print(
         f"event-to-intent latency at {args.rate:.0f} events/s offered for {args.seconds:.0f} s "
-        f"({n} intents): p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"
+        f"({n} intents): p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms ({lat_load})"
     )
+    print(f"host: {os.cpu_count()} cores, shared with other jobs; load is the 1-minute average")
 
 
 if __name__ == "__main__":

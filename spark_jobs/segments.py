@@ -151,7 +151,7 @@ def assign_segments(users: DataFrame, *, segments: Sequence[Segment], as_of: dat
     """
     from pyspark.sql import functions as F
 
-    from spark_jobs._segment_compiler import to_column
+    from clarion.expressions.spark import to_column
 
     if not segments:
         empty = users.limit(0).select("user_id", F.lit(as_of).alias("as_of"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from clarion.exceptions import ClarionError, ConfigurationError
+from clarion.expressions import ExpressionError  # the one language of rules and segments
 
 __all__ = [
     "DeliveryError",
@@ -15,20 +16,6 @@ __all__ = [
 
 class SpeedLayerError(ClarionError):
     """Base of the speed layer's errors."""
-
-
-class ExpressionError(SpeedLayerError):
-    """A rule condition does not parse or does not type-check; names the position.
-
-    Attributes:
-        position: 0-based character offset into the expression text.
-    """
-
-    def __init__(self, message: str, *, position: int, text: str) -> None:
-        self.position = position
-        self.text = text
-        pointer = f"\n    {text}\n    {' ' * position}^" if len(text) <= 200 else ""
-        super().__init__(f"at position {position}: {message}{pointer}")
 
 
 class RuleFileError(ConfigurationError, SpeedLayerError):

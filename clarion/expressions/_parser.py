@@ -7,12 +7,16 @@ Grammar (lowest precedence first)::
     not_expr   := "not" not_expr | comparison
     comparison := sum [ ("=="|"!="|"<"|"<="|">"|">=") sum
                       | ["not"] "in" "[" [constant ("," constant)*] "]"
+                      | ["not"] "in" sum
                       | "is" ["not"] "null" ]
     sum        := product (("+"|"-") product)*
     product    := unary (("*"|"/") unary)*
     unary      := "-" unary | atom
-    atom       := NUMBER | STRING | "true" | "false" | "null" | NAME | "(" expr ")"
+    atom       := NUMBER | STRING | "true" | "false" | "null" | "(" expr ")"
+                | NAME "(" [expr ("," expr)*] ")" | NAME
     constant   := ["-"] NUMBER | STRING | "true" | "false"
+
+A NAME may be dotted (``event.properties.amount``); what it means is the caller's.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from clarion.expressions.exceptions import ExpressionSyntaxError
 from clarion.expressions.nodes import (
     COMPARISONS,
     Arithmetic,
+    Call,
     Comparison,
     Constant,
+    Contains,
     InList,
     IsNull,
     Logical,
@@ -71,6 +77,8 @@ class _Parser:
         return self._take()
 
     def parse(self) -> Node:
+        if self._is("end"):
+            raise ExpressionSyntaxError("empty expression", text=self.text, position=0)
         node = self.expr()
         if not self._is("end"):
             raise self._error("expected an operator or the end of the expression")
@@ -116,7 +124,9 @@ class _Parser:
             negated = self._take().text == "not"
             if negated:
                 self._expect("keyword", "in", "'in' after 'not'")
-            return InList(left, self.options(), negated, start.pos)
+            if self._is("op", "["):
+                return InList(left, self.options(), negated, start.pos)
+            return Contains(left, self.sum(), negated, start.pos)
         if self._is("keyword", "is"):
             start = self._take()
             negated = self._is("keyword", "not")
@@ -136,6 +146,17 @@ class _Parser:
                 items.append(self.constant())
         self._expect("op", "]", "',' or ']' in the list")
         return tuple(items)
+
+    def arguments(self) -> tuple[Node, ...]:
+        self._expect("op", "(", "'('")
+        args: list[Node] = []
+        if not self._is("op", ")"):
+            args.append(self.expr())
+            while self._is("op", ","):
+                self._take()
+                args.append(self.expr())
+        self._expect("op", ")", "',' or ')' after an argument")
+        return tuple(args)
 
     def constant(self) -> Constant:
         start = self.tok
@@ -195,7 +216,10 @@ class _Parser:
             self._take()
             return Constant(None, token.pos)
         if token.kind == "name":
-            return Name(self._take().text, token.pos)
+            self._take()
+            if self._is("op", "("):
+                return Call(token.text, self.arguments(), token.pos)
+            return Name(token.text, token.pos)
         if self._is("op", "("):
             self._take()
             node = self.expr()

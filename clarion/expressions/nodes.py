@@ -9,8 +9,10 @@ __all__ = [
     "ARITHMETIC",
     "COMPARISONS",
     "Arithmetic",
+    "Call",
     "Comparison",
     "Constant",
+    "Contains",
     "InList",
     "IsNull",
     "Logical",
@@ -38,10 +40,15 @@ class Constant:
 
 @dataclass(frozen=True, slots=True)
 class Name:
-    """A feature name (or ``score``)."""
+    """A name: a feature (``spend``, ``score``) or a dotted path (``event.properties.amount``,
+    ``batch.purchase_count_7d``) that the evaluator follows through nested mappings."""
 
     name: str
     pos: int
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple(self.name.split("."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +108,26 @@ class InList:
 
 
 @dataclass(frozen=True, slots=True)
+class Contains:
+    """``item [not] in container`` where the container is a value: a list, a map (its
+    keys) or a string (a substring)."""
+
+    item: Node
+    container: Node
+    negated: bool
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """``function(arg, ...)``, one of :data:`clarion.expressions.FUNCTIONS`."""
+
+    function: str
+    args: tuple[Node, ...]
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
 class IsNull:
     """``operand is [not] null``."""
 
@@ -109,4 +136,16 @@ class IsNull:
     pos: int
 
 
-Node = Constant | Name | Negate | Not | Arithmetic | Comparison | Logical | InList | IsNull
+Node = (
+    Constant
+    | Name
+    | Negate
+    | Not
+    | Arithmetic
+    | Comparison
+    | Logical
+    | InList
+    | Contains
+    | IsNull
+    | Call
+)

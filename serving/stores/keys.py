@@ -8,8 +8,6 @@ Per-user keys carry the user's hash tag ``{<user_id>}`` so they are Redis Cluste
 'clarion:bv:current'
 >>> keys.user("2026-11-27.r1", "u42")
 'clarion:bv:2026-11-27.r1:{u42}'
->>> keys.realtime_features("u42")
-'clarion:rt:{u42}:features'
 """
 
 from __future__ import annotations
@@ -58,7 +56,3 @@ class BatchViewKeys:
     def version_pattern(self, version: str) -> str:
         """SCAN pattern of every key of one version (user hashes and progress)."""
         return f"{self.prefix}:bv:{version}:*"
-
-    def realtime_features(self, user_id: str) -> str:
-        """PROVISIONAL: a hash ``<feature>`` -> text, ``<feature>__ts`` -> epoch ms."""
-        return f"{self.prefix}:rt:{_tag(user_id)}:features"

@@ -1,24 +1,31 @@
 """The real-time part of a user's view, behind a small reader class.
 
-The speed layer writes it. Until its Redis layout is settled, the Redis reader here
-is **PROVISIONAL**: one hash ``<prefix>:rt:{<user_id>}:features`` per user with
-``<feature>`` -> value text (:mod:`serving.stores.codec`) and ``<feature>__ts`` ->
-epoch milliseconds of the value's last update. Only streaming features declared
-in ``feature_store`` are read; other fields are ignored.
+The speed layer writes it (``speed_layer/state``, keys in ``speed_layer/state/keys.py``);
+:class:`RedisRealtimeViewReader` reads those very structures, for the streaming features
+declared in ``feature_store``, all under the user's hash tag:
+
+* ``<prefix>:rt:{<user_id>}:ev:<event type>``: sorted set, event id -> event time (ms).
+  A ``SlidingCount`` is the number of events of its types in ``[now - window, now]``.
+* ``<prefix>:rt:{<user_id>}:last_seen``: hash, ``<LastSeen feature>`` -> ms, and
+  ``type:<event type>`` -> ms of the latest event of that type.
+
+A feature's update time is the time of the latest event of its types (``type:<t>``): when
+its value last changed by an event. A feature none of whose types was ever seen (or whose
+record expired) has no value and no update time, so the merged view calls it stale.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import redis
 
 from feature_store import USER_FEATURES, FeatureRegistry
-from serving.stores import BatchViewKeys, StoreError, decode_value, encode_value
+from feature_store.computations import LastSeen, SlidingCount
+from serving.stores import StoreError
 from serving.stores.codec import Value
 
 __all__ = [
@@ -27,8 +34,6 @@ __all__ = [
     "RealtimeViewReader",
     "RedisRealtimeViewReader",
 ]
-
-TS_SUFFIX = "__ts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,47 +67,76 @@ class InMemoryRealtimeView(RealtimeViewReader):
         )
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class RedisRealtimeViewReader(RealtimeViewReader):
-    """PROVISIONAL Redis layout (see the module doc); one HGETALL per read."""
+    """Reads the speed layer's view of one user in one pipeline (one hash tag, so one
+    Redis Cluster slot): ``HGETALL last_seen`` and one ``ZCOUNT`` per window and type."""
 
     def __init__(
         self,
-        client: redis.Redis,
+        client: redis.Redis | redis.RedisCluster,
         *,
         key_prefix: str = "clarion",
         features: FeatureRegistry = USER_FEATURES,
+        clock: Callable[[], datetime] = _utc_now,
     ) -> None:
-        self._client = client
-        self._keys = BatchViewKeys(key_prefix)
-        self._features = {f.name: f for f in features.by_source("streaming")}
+        self._client, self._prefix, self._clock = client, key_prefix, clock
+        self._counts: dict[str, SlidingCount] = {}
+        self._last_seen: dict[str, LastSeen] = {}
+        for feature in features.by_source("streaming"):
+            spec = feature.computation
+            if isinstance(spec, SlidingCount):
+                self._counts[feature.name] = spec
+            elif isinstance(spec, LastSeen):
+                self._last_seen[feature.name] = spec
+
+    def _key(self, user_id: str, structure: str) -> str:
+        return f"{self._prefix}:rt:{{{user_id}}}:{structure}"
 
     def read(self, user_id: str) -> RealtimeSnapshot:
-        raw: Mapping[Any, Any] = self._client.hgetall(self._keys.realtime_features(user_id))
-        fields = {_text(k): _text(v) for k, v in raw.items()}
+        now_ms = round(self._clock().timestamp() * 1000)
+        windows = sorted(
+            {(t, round(s.window.total_seconds() * 1000)) for s in self._counts.values()
+             for t in s.event_types}
+        )  # fmt: skip
+        try:
+            pipe = self._client.pipeline(transaction=False)
+            pipe.hgetall(self._key(user_id, "last_seen"))
+            for event_type, window_ms in windows:
+                pipe.zcount(self._key(user_id, f"ev:{event_type}"), now_ms - window_ms, now_ms)
+            replies = pipe.execute()
+        except redis.RedisError as exc:
+            raise StoreError(f"Redis (real-time view of {user_id!r}): {exc}") from exc
+        seen = {_text(k): _millis(user_id, _text(k), _text(v)) for k, v in replies[0].items()}
+        counted = dict(zip(windows, (int(n) for n in replies[1:]), strict=True))
         values: dict[str, Value] = {}
         updated: dict[str, datetime] = {}
-        for name, feature in self._features.items():
-            if name in fields:
-                values[name] = decode_value(feature.dtype, fields[name])
-            stamp = fields.get(name + TS_SUFFIX)
-            if stamp is not None:
-                try:
-                    updated[name] = datetime.fromtimestamp(int(stamp) / 1000, tz=UTC)
-                except ValueError as exc:
-                    raise StoreError(f"{name}{TS_SUFFIX} of {user_id!r} is {stamp!r}") from exc
+        for name, spec in [*self._counts.items(), *self._last_seen.items()]:
+            times = [seen[f"type:{t}"] for t in spec.event_types if f"type:{t}" in seen]
+            if not times:
+                continue
+            updated[name] = _utc(max(times))
+            if isinstance(spec, SlidingCount):
+                window_ms = round(spec.window.total_seconds() * 1000)
+                values[name] = sum(counted[(t, window_ms)] for t in spec.event_types)
+            elif name in seen:
+                values[name] = _utc(seen[name])
         return RealtimeSnapshot(values=values, updated_at=updated)
-
-    def write(self, user_id: str, values: Mapping[str, Value], *, at: datetime) -> None:
-        """Write in the provisional layout (tests and demos; the speed layer owns it)."""
-        mapping: dict[Any, Any] = {}
-        for name, value in values.items():
-            text = encode_value(self._features[name].dtype, value)
-            if text is not None:
-                mapping[name] = text
-                mapping[name + TS_SUFFIX] = str(round(at.timestamp() * 1000))
-        if mapping:
-            self._client.hset(self._keys.realtime_features(user_id), mapping=mapping)
 
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def _millis(user_id: str, name: str, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise StoreError(f"last_seen[{name}] of {user_id!r} is {text!r}, not ms") from exc
+
+
+def _utc(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)

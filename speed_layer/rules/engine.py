@@ -111,6 +111,9 @@ class RuleEngine:
         self, event: ValidEvent, *, ref: str, partition: int, batch: Mapping[str, Any]
     ) -> EventWrite:
         """The write for ``event``: its view request and the timers its absence rules start."""
+        request = self.plan.request(event.type)
+        if not request.starts_timers:
+            return EventWrite(event, ref, partition, request)
         timers = []
         context = {"event": event_context(event), "batch": batch}
         for rule in self.rules.triggered_by(event.type):
@@ -123,19 +126,20 @@ class RuleEngine:
                     event.ts_ms + rule.within_ms,
                 )
                 timers.append(ScheduledTimer(timer, rule.render_payload(context)))
-        return EventWrite(event, ref, partition, self.plan.request(event.type), tuple(timers))
+        return EventWrite(event, ref, partition, request, tuple(timers))
 
     def decide(
         self, event: ValidEvent, view: EventView, batch: Mapping[str, Any], recent: BatchFirings
     ) -> list[tuple[Fired, Firing | None]]:
         """The event and window rules that fire on ``event`` (with cooldown records)."""
-        if view.status == "duplicate":
+        rules = self.rules.triggered_by(event.type)
+        if view.status == "duplicate" or not rules:
             return []
         rt: dict[str, Any] = dict(view.counts)
         rt.update({k: (v / 1000 if v is not None else None) for k, v in view.last_seen_ms.items()})
         context: dict[str, Any] = {"event": event_context(event), "rt": rt, "batch": batch}
         out: list[tuple[Fired, Firing | None]] = []
-        for rule in self.rules.triggered_by(event.type):
+        for rule in rules:
             if isinstance(rule, AbsenceRule):
                 continue
             if isinstance(rule, WindowRule):

@@ -28,10 +28,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from clarion.events import Channel, EventType
+from clarion.expressions import CheckedExpression, ExpressionError, compile_expression
 from feature_store import USER_FEATURES, FeatureRegistry
 from speed_layer.durations import Duration, to_ms
-from speed_layer.exceptions import ExpressionError, RuleFileError
-from speed_layer.rules.expression import Expression
+from speed_layer.exceptions import RuleFileError
 from speed_layer.rules.model import AbsenceRule, EventRule, Rule, RuleSet, WindowRule
 from speed_layer.rules.names import RuleNames
 
@@ -162,12 +162,12 @@ def parse_rules(
 
 def _expression(
     text: str, names: RuleNames, where: str, field: str, *, boolean: bool
-) -> Expression:
+) -> CheckedExpression:
     try:
-        expr = Expression.parse(text, names)
+        expr = compile_expression(text, names=names, expect=None)
     except ExpressionError as exc:
         raise RuleFileError(f"{where}: field {field!r}: {exc}") from None
-    if boolean and expr.type not in ("bool", "any", "null"):
+    if boolean and expr.type not in ("boolean", "any"):
         raise RuleFileError(
             f"{where}: field {field!r}: a condition must be true or false, "
             f"this is a {expr.type}: {text!r}"

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from speed_layer.rules.expression import Expression
+from clarion.expressions import CheckedExpression
 
 __all__ = ["AbsenceRule", "EventRule", "Rule", "RuleKind", "RuleSet", "WindowRule"]
 
@@ -25,11 +25,11 @@ RulePriority = Literal["triggered", "risk_alert"]
 class _Rule:
     id: str
     on: tuple[str, ...]
-    when: Expression | None
+    when: CheckedExpression | None
     priority: RulePriority
     channels: tuple[str, ...]
     ttl_seconds: int
-    payload: tuple[tuple[str, Expression], ...] = ()
+    payload: tuple[tuple[str, CheckedExpression], ...] = ()
     description: str = ""
 
     def holds(self, context: Mapping[str, Any]) -> bool:

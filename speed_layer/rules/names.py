@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from clarion.events import REQUIRED_PROPERTIES
+from clarion.expressions import ValueType
 from feature_store import Feature, FeatureRegistry, Source
-from speed_layer.rules.expression import ValueType
 
 __all__ = ["EVENT_FIELDS", "RuleNames", "coerce_batch_value"]
 
@@ -29,7 +29,7 @@ EVENT_FIELDS: dict[str, ValueType] = {
 _DTYPES: dict[str, ValueType] = {
     "int64": "number",
     "double": "number",
-    "boolean": "bool",
+    "boolean": "boolean",
     "timestamp": "number",
     "map<string,double>": "map",
 }
@@ -37,7 +37,7 @@ _DTYPES: dict[str, ValueType] = {
 
 def _property_type(types: tuple[type, ...]) -> ValueType:
     if bool in types:
-        return "bool"
+        return "boolean"
     return "number" if (int in types or float in types) else "string"
 
 
@@ -102,7 +102,7 @@ def coerce_batch_value(feature: Feature, raw: str) -> Any:
         if kind == "number":
             value = float(raw)
             return int(value) if feature.dtype == "int64" and value.is_integer() else value
-        if kind == "bool":
+        if kind == "boolean":
             return {"true": True, "1": True, "false": False, "0": False}.get(raw.lower())
         parsed = json.loads(raw)
         return parsed if isinstance(parsed, dict) else None

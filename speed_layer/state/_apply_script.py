@@ -1,20 +1,27 @@
-"""The per-event Lua script of the Redis store, one variant per event type.
+"""The Lua that applies events to the Redis view: one function per variant (an event type
+with the reads its rules need), and one batch script that runs many events in one call.
 
 Each variant carries its event type's configuration as Lua constants and declares only
-the keys it touches, so a call sends the event id, time and record ref and little else.
+the keys it touches, so an event sends its keys, id, time and record ref and little else.
 The constants come from the plan: numbers, and names checked against a strict pattern
 (feature names, rule ids, event types) — never text from a rule's conditions.
+
+The batch script (:func:`batch_script`) takes ``ARGV[1]`` = the number of events, then per
+event its variant number, its argument count and its arguments; its keys follow each
+other in ``KEYS``. It returns one reply per event, in order, each event seeing the ones
+before. One call costs Redis one script invocation instead of one per event.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from speed_layer.state._lua import AS_OF
+from speed_layer.state._lua import AS_OF, TOUCH
 from speed_layer.state.base import ViewLayout, ViewRequest
 
-__all__ = ["ApplyScript", "apply_script"]
+__all__ = ["ApplyScript", "apply_script", "batch_script"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_:]*$")
 
@@ -27,6 +34,9 @@ def _lua_str(name: str) -> str:
 
 @dataclass(frozen=True)
 class ApplyScript:
+    """One variant: the body of ``function(k, a, na)`` (its keys are ``KEYS[k + i]``, its
+    arguments ``ARGV[a + i]``, ``na`` of them) and the per-user key suffixes it declares."""
+
     source: str
     structures: tuple[str, ...]  # per-user key suffixes, in KEYS order
     reads: bool  # the reply carries the view (else only the status)
@@ -39,7 +49,31 @@ class _Keys:
     def __call__(self, structure: str) -> str:
         if structure not in self.names:
             self.names.append(structure)
-        return f"KEYS[{self.names.index(structure) + 1}]"
+        return f"KEYS[k + {self.names.index(structure) + 1}]"
+
+
+def batch_script(variants: Sequence[ApplyScript]) -> str:
+    """One script running any number of events of the given variants (numbered from 1)."""
+    parts = [AS_OF, TOUCH, "local V, NK = {}, {}"]
+    for n, variant in enumerate(variants, start=1):
+        parts += [
+            f"V[{n}] = function(k, a, na)",
+            variant.source,
+            "end",
+            f"NK[{n}] = {len(variant.structures)}",
+        ]
+    parts.append(
+        """local out, k, a = {}, 0, 1
+for e = 1, tonumber(ARGV[1]) do
+  local v, na = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  out[e] = V[v](k, a + 2, na)
+  k = k + NK[v]
+  a = a + 2 + na
+end
+return out
+"""
+    )
+    return "\n".join(parts)
 
 
 def apply_script(
@@ -48,7 +82,7 @@ def apply_script(
     k = _Keys()
     seen, seen_at = k("seen"), k("seen_at")
     lines = [
-        "local id, ts, ref = ARGV[1], tonumber(ARGV[2]), ARGV[3]",
+        "local id, ts, ref = ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3]",
         "local sample = (ts + string.byte(id, -1)) % 8 == 0",
         "local status = 'new'",
         f"if redis.call('HSETNX', {seen}, id, ref) == 0 then",
@@ -64,8 +98,8 @@ def apply_script(
         f"      redis.call('HDEL', {seen}, unpack(old))",
         "    end",
         "  end",
-        f"  redis.call('PEXPIRE', {seen}, {layout.dedupe_ms + grace_ms})",
-        f"  redis.call('PEXPIRE', {seen_at}, {layout.dedupe_ms + grace_ms})",
+        # seen and seen_at hold the same ids, added and removed together: one expiry
+        f"  touch({seen}, {layout.dedupe_ms + grace_ms}, {seen_at})",
     ]
     if event_type in layout.session_types:
         s = k("session")
@@ -80,7 +114,7 @@ def apply_script(
             "  elseif ts >= start then",
             f"    redis.call('HSET', {s}, 'events', n + 1)",
             "  end",
-            f"  redis.call('PEXPIRE', {s}, {layout.session_gap_ms + grace_ms})",
+            f"  touch({s}, {layout.session_gap_ms + grace_ms})",
         ]
     lines.append("end")
     if event_type in layout.retention_ms:
@@ -96,12 +130,12 @@ def apply_script(
         lines += [
             f"  redis.call('ZREMRANGEBYSCORE', {own}, '-inf', '(' .. (ts - {ret}))",
             "end",
-            f"redis.call('PEXPIRE', {own}, {ret})",
+            f"touch({own}, {ret})",
         ]
         if event_type == "add_to_cart":
             lines += [
-                f"redis.call('HSET', {cart}, id, ARGV[4])",
-                f"redis.call('PEXPIRE', {cart}, {ret})",
+                f"redis.call('HSET', {cart}, id, ARGV[a + 4])",
+                f"touch({cart}, {ret})",
             ]
     fields = layout.last_seen_fields.get(event_type, ())
     if fields:
@@ -117,12 +151,12 @@ def apply_script(
             "  end",
             "end",
             f"if #upd > 0 then redis.call('HSET', {ls}, unpack(upd)) end",
-            f"redis.call('PEXPIRE', {ls}, {layout.last_seen_ttl_ms})",
+            f"touch({ls}, {layout.last_seen_ttl_ms})",
         ]
     lines += _timers(k, request, layout)
     reads = bool(request.counts or request.last_seen or request.cooldowns or request.cancels)
     lines += _reads(k, request) if reads else ["return {status}"]
-    return ApplyScript(AS_OF + "\n".join(lines) + "\n", tuple(k.names), reads)
+    return ApplyScript("\n".join(lines), tuple(k.names), reads)
 
 
 def _timers(k: _Keys, request: ViewRequest, layout: ViewLayout) -> list[str]:
@@ -146,15 +180,15 @@ def _timers(k: _Keys, request: ViewRequest, layout: ViewLayout) -> list[str]:
         ]
     if request.starts_timers:
         lines += [
-            "for i = 5, #ARGV, 3 do",
+            "for i = a + 5, a + na, 3 do",
             f"  if not redis.call('ZSCORE', {done}, ARGV[i]) then",
             f"    redis.call('ZADD', {timers}, ARGV[i + 1], ARGV[i])",
             f"    redis.call('HSET', {data}, ARGV[i], ARGV[i + 2])",
             "  end",
             "end",
-            "if #ARGV > 4 then",
-            f"  redis.call('PEXPIRE', {timers}, {layout.timer_retention_ms})",
-            f"  redis.call('PEXPIRE', {data}, {layout.timer_retention_ms})",
+            "if na > 4 then",
+            f"  touch({timers}, {layout.timer_retention_ms})",
+            f"  touch({data}, {layout.timer_retention_ms})",
             "end",
         ]
     return lines

@@ -10,6 +10,7 @@ __all__ = [
     "COMPLETE_TIMER",
     "DUE_TIMERS",
     "RECORD_FIRING",
+    "TOUCH",
     "WATERMARK",
 ]
 
@@ -44,6 +45,21 @@ local function last_asof(k, ts, id)
 end
 """
 )
+
+# ``touch(key, ttl)``: the key lives at least ``ttl`` ms from now. Its expiry is only written
+# when it falls short, and then with ttl/32 to spare, so most events of an active user cost a
+# read (PEXPIRETIME, Redis >= 7.0) rather than a write that the AOF must also record. A
+# ``twin`` key, created and emptied together with ``k``, gets the same expiry.
+TOUCH = """
+local clock = redis.call('TIME')
+local NOW = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local function touch(k, ttl, twin)
+  if redis.call('PEXPIRETIME', k) < NOW + ttl then
+    redis.call('PEXPIREAT', k, NOW + ttl + math.floor(ttl / 32))
+    if twin then redis.call('PEXPIREAT', twin, NOW + ttl + math.floor(ttl / 32)) end
+  end
+end
+"""
 
 _CART_OF = """
 local function cart_asof(kadd, kbuy, kcart, at)

@@ -1,20 +1,22 @@
-"""The real-time view in Redis: one Lua script call per event, pipelined per batch.
+"""The real-time view in Redis: a poll batch's events applied by a few Lua calls in one
+pipeline (one call per ``events_per_call`` events; on Redis Cluster one per user).
 
-Each script touches the keys of one user (one hash tag) and is idempotent; the
-per-partition timer index is kept next to it in plain commands of the same pipeline.
+Each event's part of a call touches the keys of one user (one hash tag) and is
+idempotent; the per-partition timer index is kept next to it in plain commands of the
+same pipeline.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import redis as redis_py
 
 from speed_layer.exceptions import StateError
 from speed_layer.state import _lua
-from speed_layer.state._apply_script import ApplyScript, apply_script
+from speed_layer.state._apply_script import ApplyScript, apply_script, batch_script
 from speed_layer.state.base import (
     DueTimer,
     EventView,
@@ -43,11 +45,18 @@ class RedisStore(RealtimeStore):
         *,
         keys: KeyLayout,
         replay_grace_ms: int,
+        events_per_call: int = 250,
+        calls: Literal["auto", "chunks", "users"] = "auto",
     ) -> None:
         super().__init__(layout)
         self.client, self.keys, self.grace = client, keys, replay_grace_ms
+        self.events_per_call = events_per_call
+        if calls == "auto":
+            calls = "users" if isinstance(client, redis_py.RedisCluster) else "chunks"
+        self.calls: Literal["chunks", "users"] = calls
         self._sha: dict[str, str] = {}
-        self._apply_sha: dict[tuple[str, ViewRequest], tuple[str, ApplyScript]] = {}
+        self._variants: dict[tuple[str, ViewRequest], tuple[int, ApplyScript]] = {}
+        self._batch_sha = ""
 
     def setup(self) -> None:
         for name in (
@@ -59,7 +68,7 @@ class RedisStore(RealtimeStore):
             "CART",
         ):
             self._sha[name] = self.client.script_load(getattr(_lua, name))
-        self._apply_sha.clear()
+        self._batch_sha = ""
 
     def close(self) -> None:
         self.client.close()
@@ -73,42 +82,76 @@ class RedisStore(RealtimeStore):
         except redis_py.RedisError as exc:
             raise StateError(f"Redis: {exc}") from exc
 
-    def _apply_for(self, event_type: str, request: ViewRequest) -> tuple[str, ApplyScript]:
+    def _variant(self, event_type: str, request: ViewRequest) -> tuple[int, ApplyScript]:
+        """The variant number of ``(event_type, request)``; a new one reloads the script."""
         key = (event_type, request)
-        if key not in self._apply_sha:
+        if key not in self._variants:
             script = apply_script(event_type, self.layout, request, grace_ms=self.grace)
-            self._apply_sha[key] = (self.client.script_load(script.source), script)
-        return self._apply_sha[key]
+            self._variants[key] = (len(self._variants) + 1, script)
+            self._batch_sha = ""
+        return self._variants[key]
+
+    def _batch(self) -> str:
+        if not self._batch_sha:
+            scripts = [s for _, s in sorted(self._variants.values(), key=lambda v: v[0])]
+            self._batch_sha = self.client.script_load(batch_script(scripts))
+        return self._batch_sha
+
+    def _calls(self, writes: Sequence[EventWrite]) -> list[list[int]]:
+        """Which writes go into one script call: ``users``, the writes of one user (one hash
+        tag: one Redis Cluster slot); ``chunks``, up to ``events_per_call`` in batch order
+        (single-node Redis, where one call may touch many users' keys)."""
+        if self.calls == "users":
+            by_user: dict[str, list[int]] = {}
+            for i, w in enumerate(writes):
+                by_user.setdefault(w.event.user_id, []).append(i)
+            return list(by_user.values())
+        size = self.events_per_call
+        return [list(range(i, min(i + size, len(writes)))) for i in range(0, len(writes), size)]
 
     def apply(self, writes: Sequence[EventWrite]) -> list[EventView]:
         if not writes:
             return []
+        variants = [self._variant(w.event.type, w.request) for w in writes]
+        sha = self._batch()
         pipe = self.client.pipeline(transaction=False)
-        script_at: list[int] = []
+        script_at: list[tuple[int, list[int]]] = []
+        for call in self._calls(writes):
+            keys: list[str] = []
+            args: list[Any] = [len(call)]
+            for i in call:
+                w, (number, script) = writes[i], variants[i]
+                e = w.event
+                base = self.keys.user(e.user_id, "")
+                keys += [base + x for x in script.structures]
+                event_args: list[Any] = [e.event_id, e.ts_ms, w.ref]
+                if w.timers or e.type == "add_to_cart":
+                    cart = cart_item_json(e.properties) if e.type == "add_to_cart" else ""
+                    event_args.append(cart)
+                for s in w.timers:
+                    payload = json.dumps(s.payload, sort_keys=True)
+                    event_args += [s.timer.member, s.timer.due_ms, payload]
+                args += [number, len(event_args), *event_args]
+            script_at.append((len(pipe), call))
+            pipe.evalsha(sha, len(keys), *keys, *args)
         for w in writes:
-            e = w.event
-            sha, script = self._apply_for(e.type, w.request)
-            base = self.keys.user(e.user_id, "")
-            args: list[Any] = [e.event_id, e.ts_ms, w.ref]
-            if w.timers or e.type == "add_to_cart":
-                args.append(cart_item_json(e.properties) if e.type == "add_to_cart" else "")
-            for s in w.timers:
-                args += [s.timer.member, s.timer.due_ms, json.dumps(s.payload, sort_keys=True)]
-            script_at.append(len(pipe))
-            pipe.evalsha(sha, len(script.structures), *(base + x for x in script.structures), *args)
             for s in w.timers:
                 index = self.keys.partition(w.partition, "timers")
                 pipe.zadd(index, {s.timer.member: s.timer.due_ms})
         replies = self._run(pipe)
-        views = [_view(w, replies[i]) for w, i in zip(writes, script_at, strict=True)]
+        views: list[EventView | None] = [None] * len(writes)
+        for at, call in script_at:
+            for i, reply in zip(call, replies[at], strict=True):
+                views[i] = _view(writes[i], reply)
+        out = [v for v in views if v is not None]
         cancel = self.client.pipeline(transaction=False)
-        for w, view in zip(writes, views, strict=True):
+        for w, view in zip(writes, out, strict=True):
             for t in view.cancelled:
                 cancel.zrem(self.keys.partition(w.partition, "timers"), t.member)
                 cancel.hdel(self.keys.partition(w.partition, "inflight"), t.member)
         if len(cancel):
             self._run(cancel)
-        return views
+        return out
 
     def record_firings(self, firings: Sequence[Firing]) -> None:
         if not firings:
@@ -227,11 +270,12 @@ class RedisStore(RealtimeStore):
         return [json.loads(item) for item in items]
 
 
+_PLAIN = {status: EventView(status) for status in ("new", "replay", "duplicate")}
+
+
 def _view(write: EventWrite, reply: list[Any]) -> EventView:
-    if reply[0] == "duplicate":
-        return EventView("duplicate")
-    if len(reply) == 1:
-        return EventView(reply[0])
+    if len(reply) == 1 or reply[0] == "duplicate":
+        return _PLAIN[reply[0]]
     status, counts, last_seen, cooling, cancelled = reply
     request = write.request
     return EventView(

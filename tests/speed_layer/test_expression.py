@@ -1,5 +1,6 @@
-"""The condition language: parses, type-checks, evaluates with null rules, and never runs
-code — malformed input is an error naming its position."""
+"""Rule conditions in Clarion's one expression language (``clarion.expressions``): dotted
+names of the speed layer, SQL null rules, errors naming their position, and never any
+code run — whatever the text."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clarion.expressions import CheckedExpression, compile_expression
 from speed_layer.exceptions import ExpressionError
-from speed_layer.rules.expression import Expression
 
 
 class Names:
@@ -21,7 +22,7 @@ class Names:
         "event.amount": "number",
         "event.merchant": "string",
         "batch.mean": "number",
-        "batch.vip": "bool",
+        "batch.vip": "boolean",
         "batch.affinity": "map",
         "rt.count": "number",
     }
@@ -41,8 +42,12 @@ CTX = {
 }
 
 
+def parse(text: str, names: Any = NAMES) -> CheckedExpression:
+    return compile_expression(text, names=names, expect=None)
+
+
 def ev(text: str, ctx: dict[str, Any] = CTX) -> Any:
-    return Expression.parse(text, NAMES).evaluate(ctx)
+    return parse(text).evaluate(ctx)
 
 
 @pytest.mark.parametrize(
@@ -69,17 +74,20 @@ def ev(text: str, ctx: dict[str, Any] = CTX) -> Any:
 def test_evaluation(text: str, value: Any) -> None:
     names = Names()
     names.TYPES = {**Names.TYPES, "batch.missing_is_null": "number"}
-    assert Expression.parse(text, names).evaluate(CTX) == value
+    assert parse(text, names).evaluate(CTX) == value
 
 
-def test_null_rules() -> None:
+def test_sql_null_rules_and_only_true_holds() -> None:
     empty: dict[str, Any] = {"event": {"amount": 600}, "batch": {}, "rt": {}}
-    assert ev("event.amount > 5 * batch.mean", empty) is False  # null compares false
+    assert ev("event.amount > 5 * batch.mean", empty) is None  # comparing null is null
+    assert parse("event.amount > 5 * batch.mean").holds(empty) is False
     assert ev("5 * batch.mean", empty) is None  # arithmetic with null is null
     assert ev("event.amount / (rt.count - rt.count)", {**CTX}) is None  # division by zero
-    assert ev("not batch.vip", empty) is True
-    assert ev("batch.mean == null", empty) is True
-    assert Expression.parse("batch.vip", NAMES).holds(empty) is False
+    assert ev("not batch.vip", empty) is None  # unknown stays unknown: the rule does not fire
+    assert parse("not batch.vip").holds(empty) is False
+    assert ev("batch.vip or event.amount > 1", empty) is True  # Kleene logic
+    assert ev("batch.mean is null", empty) is True
+    assert parse("batch.vip").holds(empty) is False
 
 
 @pytest.mark.parametrize(
@@ -89,34 +97,35 @@ def test_null_rules() -> None:
         ("event.amount > > 3", 15, "expected a value"),
         ("(1 + 2", 6, "expected ')'"),
         ("1 + $", 4, "unexpected character"),
-        ("'open", 0, "unterminated string"),
+        ("'open", 0, "unclosed string"),
         ("event.amunt > 3", 0, "unknown name 'event.amunt'"),
         ("event.merchant > 3", 15, "compares a string with a number"),
-        ("event.merchant * 2", 15, "needs a number"),
-        ("rt.count and true", 9, "needs a bool"),
+        ("event.merchant * 2", 15, "needs numbers"),
+        ("rt.count and true", 0, "needs booleans"),
+        ("batch.mean == null", 11, "write 'is null'"),
         ("exec('1')", 0, "unknown function 'exec'"),
         ("__import__('os')", 0, "unknown function '__import__'"),
         ("abs(1, 2)", 0, "takes 1 argument"),
-        ("1 2", 2, "unexpected '2'"),
+        ("1 2", 2, "found '2'"),
         ("", 0, "empty expression"),
         ("3 in 4", 2, "needs a list, map or string"),
     ],
 )
 def test_errors_name_the_position(text: str, position: int, fragment: str) -> None:
     with pytest.raises(ExpressionError) as info:
-        Expression.parse(text, NAMES)
+        parse(text)
     assert info.value.position == position
     assert fragment in str(info.value)
     assert f"at position {position}" in str(info.value)
 
 
 def test_deep_nesting_is_refused_not_a_recursion_error() -> None:
-    with pytest.raises(ExpressionError, match="nested deeper"):
-        Expression.parse("(" * 500 + "1" + ")" * 500, NAMES)
-    with pytest.raises(ExpressionError, match="nested deeper"):
-        Expression.parse("not " * 500 + "true", NAMES)
-    with pytest.raises(ExpressionError, match="nested deeper"):
-        Expression.parse("-" * 500 + "1", NAMES)
+    with pytest.raises(ExpressionError, match="nests deeper"):
+        parse("(" * 500 + "1" + ")" * 500)
+    with pytest.raises(ExpressionError, match="nests deeper"):
+        parse("not " * 500 + "true")
+    with pytest.raises(ExpressionError, match="nests deeper"):
+        parse("-" * 500 + "1")
 
 
 _watching = False
@@ -192,7 +201,7 @@ tokens = st.sampled_from(
 def test_any_text_parses_or_fails_with_a_position_and_never_runs_code(text: str) -> None:
     with no_code_runs():
         try:
-            expr = Expression.parse(text, NAMES)
+            expr = parse(text)
         except ExpressionError as exc:
             assert 0 <= exc.position <= len(text)
             assert "at position" in str(exc)

@@ -24,11 +24,15 @@ def store_factory(stack_settings: Settings, plan: ViewPlan, redis_client: Any) -
     client = connect(stack_settings.redis)
     prefixes: list[str] = []
 
-    def make() -> RedisStore:
+    def make(**options: Any) -> RedisStore:
         prefix = unique_name("sl_store")
         prefixes.append(prefix)
         store = RedisStore(
-            client, plan.layout, keys=KeyLayout(prefix, "events"), replay_grace_ms=3_600_000
+            client,
+            plan.layout,
+            keys=KeyLayout(prefix, "events"),
+            replay_grace_ms=3_600_000,
+            **options,
         )
         store.setup()
         return store
@@ -75,6 +79,20 @@ def test_redis_and_memory_stores_decide_alike(rules: RuleSet, store_factory: Any
     in_redis = run_stream(rules, store, msgs, views, size=50)
     assert [i.identity() for i in in_redis] == [i.identity() for i in in_memory]
     assert len(in_redis) > 10
+
+
+@pytest.mark.redis
+def test_one_call_per_user_as_on_redis_cluster_decides_and_writes_alike(
+    rules: RuleSet, store_factory: Any, redis_client: Any
+) -> None:
+    msgs, views = messages(seed=7, events=600)
+    chunks = store_factory(calls="chunks", events_per_call=37)
+    users = store_factory(calls="users")
+    by_chunk = run_stream(rules, chunks, msgs, views, size=60)
+    by_user = run_stream(rules, users, msgs, views, size=60)
+    assert [i.identity() for i in by_user] == [i.identity() for i in by_chunk]
+    assert len(by_user) > 5
+    assert dump(redis_client, users.keys.prefix) == dump(redis_client, chunks.keys.prefix)
 
 
 @pytest.mark.redis

@@ -1,4 +1,4 @@
-"""The merged view over the real Redis: provisional real-time layout, and no torn reads."""
+"""The merged view over the real Redis: no torn reads of the batch view during a switch."""
 
 from __future__ import annotations
 
@@ -19,21 +19,6 @@ from tests.serving.publish.builders import BATCH_FEATURES, users, write_gold
 pytestmark = pytest.mark.redis
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
-
-
-def test_the_provisional_realtime_layout_round_trips(
-    redis_client: redis.Redis, redis_prefix: str
-) -> None:
-    realtime = RedisRealtimeViewReader(redis_client, key_prefix=redis_prefix)
-    seen = datetime(2026, 11, 28, 2, 59, 50, tzinfo=UTC)
-    realtime.write("u1", {"rt_purchase_count_5m": 4, "rt_last_seen": seen}, at=seen)
-    raw = redis_client.hgetall(f"{redis_prefix}:rt:{{u1}}:features")
-    assert raw[b"rt_purchase_count_5m"] == b"4"
-    assert raw[b"rt_purchase_count_5m__ts"] == str(round(seen.timestamp() * 1000)).encode()
-    snapshot = realtime.read("u1")
-    assert snapshot.values == {"rt_purchase_count_5m": 4, "rt_last_seen": seen}
-    assert snapshot.updated_at["rt_last_seen"] == seen
-    assert realtime.read("nobody").values == {}
 
 
 def _value_of(view: MergedView) -> int:

@@ -1,8 +1,9 @@
-"""Compile a checked expression tree (``clarion.expressions``) into a Spark Column.
+"""Compile a checked expression tree into a Spark Column (segments; pyspark imported lazily).
 
-Semantics match :func:`clarion.expressions.evaluate`: SQL three-valued logic,
-and arithmetic that gives null instead of failing (``try_divide`` on a zero
-divisor, ``try_add``/``try_multiply`` on overflow under ANSI mode).
+Semantics match :mod:`clarion.expressions.evaluate`: SQL three-valued logic, and
+arithmetic that gives null instead of failing (``try_divide`` on a zero divisor,
+``try_add``/``try_multiply`` on overflow under ANSI mode). Names become columns of the
+same name; ``x in <string>`` is a substring test (segments have no map or list columns).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from typing import TYPE_CHECKING
 
 from clarion.expressions.nodes import (
     Arithmetic,
+    Call,
     Comparison,
     Constant,
+    Contains,
     InList,
     IsNull,
     Logical,
@@ -29,7 +32,7 @@ __all__ = ["to_column"]
 
 
 def to_column(node: Node) -> Column:
-    """The Spark Column computing ``node`` (names become columns of the same name)."""
+    """The Spark Column computing ``node``."""
     from pyspark.sql import functions as F
 
     match node:
@@ -46,27 +49,35 @@ def to_column(node: Node) -> Column:
             return (a & b) if op == "and" else (a | b)
         case Arithmetic(op=op, left=left, right=right):
             a, b = to_column(left), to_column(right)
-            apply = {
-                "+": F.try_add,
-                "-": F.try_subtract,
-                "*": F.try_multiply,
-                "/": F.try_divide,
-            }[op]
-            return apply(a, b)
+            apply = {"+": F.try_add, "-": F.try_subtract, "*": F.try_multiply, "/": F.try_divide}
+            return apply[op](a, b)
         case Comparison(op=op, left=left, right=right):
             a, b = to_column(left), to_column(right)
-            return {
+            compare = {
                 "==": a == b,
                 "!=": a != b,
                 "<": a < b,
                 "<=": a <= b,
                 ">": a > b,
                 ">=": a >= b,
-            }[op]
+            }
+            return compare[op]
         case InList(operand=operand, options=options, negated=negated):
             found = to_column(operand).isin(*[o.value for o in options])
             return ~found if negated else found
+        case Contains(item=item, container=container, negated=negated):
+            inside = to_column(container).contains(to_column(item))
+            return ~inside if negated else inside
         case IsNull(operand=operand, negated=negated):
             column = to_column(operand)
             return column.isNotNull() if negated else column.isNull()
+        case Call(function=function, args=args):
+            columns = [to_column(a) for a in args]
+            if function == "coalesce":
+                return F.coalesce(*columns)
+            if function == "abs":
+                return F.abs(columns[0])
+            if len(columns) == 1:
+                return columns[0]
+            return F.least(*columns) if function == "min" else F.greatest(*columns)
     raise AssertionError(f"unknown node {node!r}")  # pragma: no cover
