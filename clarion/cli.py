@@ -28,11 +28,21 @@ def _register() -> None:
     from clarion.orchestration.cli import app as airflow_app
     from clarion.stack.cli import app as stack_app
     from clarion.world.cli import generate
+    from serving.api.cli import app as api_app
+    from serving.cli import app as dispatcher_app
+    from serving.delivery.cli import app as delivery_app
     from speed_layer.cli import app as speed_app
 
     app.add_typer(stack_app, name="stack", help="Start, stop and inspect the local stack.")
     app.add_typer(airflow_app, name="airflow", help="Prepare the local Airflow home.")
     app.add_typer(speed_app, name="speed-layer", help="Run the speed layer consumer.")
+    app.add_typer(
+        dispatcher_app,
+        name="dispatcher",
+        help="Run the dispatcher; seed preferences from silver.users.",
+    )
+    app.add_typer(delivery_app, name="delivery", help="Run a delivery worker (run --channel ...).")
+    app.add_typer(api_app, name="api", help="Serve the HTTP API.")
     app.command("generate", help="Write a synthetic world: users, events, hidden truth.")(generate)
     app.command("demo", help="Run Clarion end to end on the local stack.")(demo)
 

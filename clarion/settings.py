@@ -35,8 +35,11 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from clarion.exceptions import SettingsError
 
 __all__ = [
+    "ApiSettings",
     "CassandraSettings",
+    "DeliverySettings",
     "DeltaSettings",
+    "DispatcherSettings",
     "KafkaSettings",
     "RedisSettings",
     "Settings",
@@ -170,6 +173,56 @@ class DeltaSettings(_Section):
     root: str | None = None  # local profile: <state_dir>/lake
 
 
+class DeliverySettings(_Section):
+    """The delivery workers: provider endpoints, retries with backoff, the circuit breaker."""
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=2525, ge=1, le=65535)
+    smtp_sender: str = "Clarion <notifications@clarion.local>"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    push_endpoint: str = "http://127.0.0.1:28081/v1/send"
+    push_api_key: SecretStr | None = None
+    http_timeout_seconds: float = Field(default=10.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+    backoff_base_seconds: float = Field(default=0.5, ge=0)
+    backoff_max_seconds: float = Field(default=30.0, ge=0)
+    backoff_multiplier: float = Field(default=2.0, ge=1)
+    backoff_jitter: Literal["full", "equal", "none"] = "full"
+    breaker_failure_threshold: int = Field(default=5, ge=1)
+    breaker_reset_seconds: float = Field(default=30.0, gt=0)
+    batch_size: int = Field(default=100, ge=1)
+    status_table: str = Field(
+        default="notification_status", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,47}$"
+    )
+
+
+class ApiSettings(_Section):
+    """The HTTP API (``python -m serving.api.cli serve``)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=28000, ge=1, le=65535)
+
+
+class DispatcherSettings(_Section):
+    """The dispatcher runtime (``clarion dispatcher run``); see docs/adr/0009."""
+
+    group_id: str = "dispatcher"
+    dlq_topic: str = "notify.intents.dlq"
+    policy_file: Path | None = None  # None: serving/dispatch/policy.example.yaml
+    templates_dir: Path | None = None  # None: serving/templates/catalog
+    batch_size: int = Field(default=500, ge=1, le=50_000)
+    poll_timeout_seconds: float = Field(default=0.5, gt=0)
+    transaction_timeout_seconds: float = Field(default=30.0, gt=0)
+    # A key marked sent whose effects were never confirmed is redone after this long.
+    effects_settle_seconds: float = Field(default=60.0, gt=0)
+    # How long a claimed deferred intent stays invisible to other dispatchers.
+    deferred_visibility_seconds: float = Field(default=60.0, gt=0)
+    decide_threads: int = Field(default=8, ge=1, le=64)
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+
+
 class Settings(BaseSettings):
     """All of Clarion's configuration, frozen. Build it with :func:`load_settings`."""
 
@@ -188,6 +241,9 @@ class Settings(BaseSettings):
     redis: RedisSettings = RedisSettings.model_validate({})
     spark: SparkSettings = SparkSettings()
     delta: DeltaSettings = DeltaSettings()
+    delivery: DeliverySettings = DeliverySettings()
+    api: ApiSettings = ApiSettings()
+    dispatcher: DispatcherSettings = DispatcherSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -11,7 +11,7 @@ time, or suppress with a reason. The steps and their order are documented in
 
 from serving.dispatch.checks.shedding import LoadSignal
 from serving.dispatch.decision import REASON_OUTCOME, REASONS, Decision, Outcome, Reason
-from serving.dispatch.dispatcher import decide
+from serving.dispatch.dispatcher import decide, decide_many
 from serving.dispatch.exceptions import DispatchError, PolicyError, StateStoreError
 from serving.dispatch.intent import Intent, Recipient, Source
 from serving.dispatch.policy import (
@@ -63,6 +63,7 @@ __all__ = [
     "TokenBucket",
     "TtlDefaults",
     "decide",
+    "decide_many",
     "load_policy",
     "memory_stores",
     "policy_from_yaml",

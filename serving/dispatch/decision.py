@@ -26,6 +26,7 @@ Reason = Literal[
     "shed_overload",
     "rate_limited",
     "frequency_capped",
+    "template_error",
 ]
 REASONS: Final[tuple[Reason, ...]] = get_args(Reason)
 
@@ -43,6 +44,7 @@ REASON_OUTCOME: Final[dict[Reason, Outcome]] = {
     "unreachable": "suppress",
     "shed_overload": "suppress",
     "frequency_capped": "suppress",
+    "template_error": "suppress",  # the runtime could not render the send; nothing was spent
 }
 
 

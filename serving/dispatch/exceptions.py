@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from clarion.exceptions import ClarionError, ConfigurationError
 
-__all__ = ["DispatchError", "PolicyError", "StateStoreError"]
+__all__ = ["DispatchError", "IntentFormatError", "PolicyError", "StateStoreError"]
 
 
 class DispatchError(ClarionError):
@@ -17,3 +17,12 @@ class PolicyError(ConfigurationError):
 
 class StateStoreError(DispatchError):
     """A state store (cap ledger, idempotency store, token bucket) was misused or misconfigured."""
+
+
+class IntentFormatError(DispatchError):
+    """An intent on the wire could not be read; ``reason`` is a short code for the dead letter."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail

@@ -37,7 +37,8 @@ class Intent(_Frozen):
     ``channels`` is the ordered preference; the dispatcher picks the first one the
     user consented to and can be reached on. ``idempotency_key`` names the logical
     notification (per user): however often it is submitted, it is sent at most
-    once. ``ttl`` overrides the policy's default staleness horizon for the class.
+    once. ``event_time`` is when the cause happened (the trigger's event), if any.
+    ``ttl`` overrides the policy's default staleness horizon for the class.
     """
 
     intent_id: str = Field(min_length=1)
@@ -49,6 +50,7 @@ class Intent(_Frozen):
     payload: dict[str, JsonValue] = Field(default_factory=dict)
     idempotency_key: str = Field(min_length=1)
     created_at: AwareDatetime
+    event_time: AwareDatetime | None = None
     ttl: Duration | None = None
     send_after: AwareDatetime | None = None
 

@@ -2,10 +2,13 @@
 
 from serving.dispatch.state.base import (
     BucketGrant,
+    BucketRequest,
     CapLedger,
+    CapRequest,
     Claim,
     DispatchStores,
     IdempotencyStore,
+    KeyRequest,
     StateStore,
     TokenBucket,
 )
@@ -25,10 +28,13 @@ from serving.dispatch.state.redis import (
 
 __all__ = [
     "BucketGrant",
+    "BucketRequest",
     "CapLedger",
+    "CapRequest",
     "Claim",
     "DispatchStores",
     "IdempotencyStore",
+    "KeyRequest",
     "KeySpace",
     "MemoryCapLedger",
     "MemoryIdempotencyStore",

@@ -7,17 +7,19 @@ from typing import Final
 __all__ = ["BUCKET", "CAP_CHECK_AND_RECORD", "IDEM_CLAIM", "IDEM_CONFIRM", "IDEM_RELEASE"]
 
 # KEYS[1] idempotency key. ARGV: owner, lease_ms.
-# Returns {status, pttl_ms}; status is claimed | sent | in_flight.
+# Returns {status, pttl_ms, holder}; status is claimed | sent | in_flight; holder = the owner
+# that holds the lease or sent the key.
 IDEM_CLAIM: Final = """
 local leased = 'p:' .. ARGV[1]
 if redis.call('SET', KEYS[1], leased, 'NX', 'PX', ARGV[2]) then
-  return {'claimed', tonumber(ARGV[2])}
+  return {'claimed', tonumber(ARGV[2]), ARGV[1]}
 end
 local value = redis.call('GET', KEYS[1])
 local ttl = redis.call('PTTL', KEYS[1])
-if string.sub(value, 1, 2) == 's:' then return {'sent', ttl} end
-if value == leased then return {'claimed', ttl} end
-return {'in_flight', ttl}
+local holder = string.sub(value, 3)
+if string.sub(value, 1, 2) == 's:' then return {'sent', ttl, holder} end
+if value == leased then return {'claimed', ttl, holder} end
+return {'in_flight', ttl, holder}
 """
 
 # KEYS[1] idempotency key. ARGV: owner, retain_ms. Returns 1 when marked sent by owner.

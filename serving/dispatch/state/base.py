@@ -28,11 +28,14 @@ from serving.dispatch.priority import CapMode
 __all__ = [
     "CLAIM_STATUSES",
     "BucketGrant",
+    "BucketRequest",
     "CapLedger",
+    "CapRequest",
     "Claim",
     "ClaimStatus",
     "DispatchStores",
     "IdempotencyStore",
+    "KeyRequest",
     "StateStore",
     "TokenBucket",
 ]
@@ -60,6 +63,34 @@ class StateStore(ABC):  # noqa: B024 - the lifecycle hooks are optional, the API
         self.close()
 
 
+@dataclass(frozen=True, slots=True)
+class KeyRequest:
+    """One idempotency-key operation of a batch: ``ttl`` is the lease (claim) or the
+    retention (confirm), unused by release."""
+
+    user_id: str
+    key: str
+    owner: str
+    ttl: timedelta = timedelta(seconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class CapRequest:
+    user_id: str
+    entry_id: str
+    at: datetime
+    caps: tuple[FrequencyCap, ...]
+    mode: CapMode
+    retention: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class BucketRequest:
+    name: str
+    rate: float
+    burst: int
+
+
 ClaimStatus = Literal["claimed", "sent", "in_flight"]
 CLAIM_STATUSES: tuple[ClaimStatus, ...] = ("claimed", "sent", "in_flight")
 
@@ -67,10 +98,12 @@ CLAIM_STATUSES: tuple[ClaimStatus, ...] = ("claimed", "sent", "in_flight")
 @dataclass(frozen=True, slots=True)
 class Claim:
     """``claimed``: this owner now holds the lease. ``sent``: the key was already sent.
-    ``in_flight``: another owner holds the lease for ``retry_after`` more."""
+    ``in_flight``: another owner holds the lease for ``retry_after`` more. ``holder``: the
+    owner that holds the lease or sent the key (the dispatcher reads its send time from it)."""
 
     status: ClaimStatus
     retry_after: timedelta | None = None
+    holder: str | None = None
 
 
 class IdempotencyStore(StateStore):
@@ -96,6 +129,23 @@ class IdempotencyStore(StateStore):
     @abstractmethod
     def release(self, *, user_id: str, key: str, owner: str, now: datetime) -> None:
         """Drop ``owner``'s lease; a no-op when the key is sent or held by someone else."""
+
+    # Batches: one call per request by default; Redis sends each batch in one round trip.
+    def claim_many(self, requests: Sequence[KeyRequest], *, now: datetime) -> list[Claim]:
+        return [
+            self.claim(user_id=r.user_id, key=r.key, owner=r.owner, lease=r.ttl, now=now)
+            for r in requests
+        ]
+
+    def confirm_many(self, requests: Sequence[KeyRequest], *, now: datetime) -> list[bool]:
+        return [
+            self.confirm(user_id=r.user_id, key=r.key, owner=r.owner, retain=r.ttl, now=now)
+            for r in requests
+        ]
+
+    def release_many(self, requests: Sequence[KeyRequest], *, now: datetime) -> None:
+        for r in requests:
+            self.release(user_id=r.user_id, key=r.key, owner=r.owner, now=now)
 
 
 class CapLedger(StateStore):
@@ -125,6 +175,20 @@ class CapLedger(StateStore):
     ) -> tuple[int, ...]:
         """Read-only: entries later than ``at - window`` for each cap."""
 
+    def check_and_record_many(self, requests: Sequence[CapRequest]) -> list[CapVerdict]:
+        """Each request in order, each atomic on its own (one round trip in Redis)."""
+        return [
+            self.check_and_record(
+                user_id=r.user_id,
+                entry_id=r.entry_id,
+                at=r.at,
+                caps=r.caps,
+                mode=r.mode,
+                retention=r.retention,
+            )
+            for r in requests
+        ]
+
 
 @dataclass(frozen=True, slots=True)
 class BucketGrant:
@@ -144,6 +208,15 @@ class TokenBucket(StateStore):
     @abstractmethod
     def refund(self, name: str, *, rate: float, burst: int, now: datetime) -> None:
         """Give back one token taken for a send that did not happen (never above ``burst``)."""
+
+    def acquire_many(
+        self, requests: Sequence[BucketRequest], *, now: datetime
+    ) -> list[BucketGrant]:
+        return [self.acquire(r.name, rate=r.rate, burst=r.burst, now=now) for r in requests]
+
+    def refund_many(self, requests: Sequence[BucketRequest], *, now: datetime) -> None:
+        for r in requests:
+            self.refund(r.name, rate=r.rate, burst=r.burst, now=now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,10 @@ class KeySpace:
         """A string: ``p:<owner>`` while leased, ``s:<owner>`` once sent."""
         return f"{self.prefix}:dispatch:{_tag(user_id, 'user id')}:idem:{key}"
 
+    def effects_done(self, user_id: str, key: str) -> str:
+        """A string set once a send's effects (inbox, log, outbound) are durable."""
+        return f"{self.prefix}:dispatch:{_tag(user_id, 'user id')}:done:{key}"
+
     def bucket(self, name: str) -> str:
         """A hash ``{tokens, ts}``: one per channel, shared by every dispatcher."""
         return f"{self.prefix}:dispatch:bucket:{_tag(name, 'bucket name')}"

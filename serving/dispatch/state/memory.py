@@ -19,6 +19,7 @@ from serving.dispatch.state.base import (
     BucketGrant,
     CapLedger,
     Claim,
+    ClaimStatus,
     DispatchStores,
     IdempotencyStore,
     TokenBucket,
@@ -58,11 +59,12 @@ class MemoryIdempotencyStore(IdempotencyStore):
             mark = self._live((user_id, key), now)
             if mark is None:
                 self._marks[(user_id, key)] = _Mark(sent=False, owner=owner, expires_at=now + lease)
-                return Claim("claimed", lease)
+                return Claim("claimed", lease, holder=owner)
             remaining = mark.expires_at - now
             if mark.sent:
-                return Claim("sent", remaining)
-            return Claim("claimed" if mark.owner == owner else "in_flight", remaining)
+                return Claim("sent", remaining, holder=mark.owner)
+            status: ClaimStatus = "claimed" if mark.owner == owner else "in_flight"
+            return Claim(status, remaining, holder=mark.owner)
 
     def confirm(
         self, *, user_id: str, key: str, owner: str, retain: timedelta, now: datetime

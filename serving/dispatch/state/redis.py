@@ -23,11 +23,14 @@ from serving.dispatch.state import _lua
 from serving.dispatch.state.base import (
     CLAIM_STATUSES,
     BucketGrant,
+    BucketRequest,
     CapLedger,
+    CapRequest,
     Claim,
     ClaimStatus,
     DispatchStores,
     IdempotencyStore,
+    KeyRequest,
     StateStore,
     TokenBucket,
 )
@@ -79,6 +82,29 @@ class _RedisStore(StateStore):
             raise StateStoreError(f"{type(self).__name__}.setup() was not called")
         return self._scripts[name](keys=[key], args=list(args))
 
+    def _run_many(
+        self, name: str, calls: Sequence[tuple[str, Sequence[str | int | float]]]
+    ) -> list[Any]:
+        """Many calls of one script in one pipelined round trip (each still atomic)."""
+        if not self._scripts:
+            raise StateStoreError(f"{type(self).__name__}.setup() was not called")
+        if not calls:
+            return []
+        pipe = self._client.pipeline(transaction=False)
+        script = self._scripts[name]
+        for key, args in calls:
+            script(keys=[key], args=list(args), client=pipe)
+        return list(pipe.execute())
+
+
+def _claim(found: Any) -> Claim:
+    status, pttl, holder = found
+    by_name: dict[str, ClaimStatus] = {state: state for state in CLAIM_STATUSES}
+    state = by_name.get(_text(status))
+    if state is None:
+        raise StateStoreError(f"unexpected claim status {status!r} from Redis")
+    return Claim(state, timedelta(milliseconds=max(int(pttl), 1)), holder=_text(holder))
+
 
 class RedisIdempotencyStore(_RedisStore, IdempotencyStore):
     _sources = {
@@ -90,14 +116,26 @@ class RedisIdempotencyStore(_RedisStore, IdempotencyStore):
     def claim(
         self, *, user_id: str, key: str, owner: str, lease: timedelta, now: datetime
     ) -> Claim:
-        status, pttl = self._run(
+        found = self._run(
             "claim", key=self._keys.idempotency(user_id, key), args=[owner, _ms(lease)]
         )
-        by_name: dict[str, ClaimStatus] = {state: state for state in CLAIM_STATUSES}
-        state = by_name.get(_text(status))
-        if state is None:
-            raise StateStoreError(f"unexpected claim status {status!r} from Redis")
-        return Claim(state, timedelta(milliseconds=max(int(pttl), 1)))
+        return _claim(found)
+
+    def claim_many(self, requests: Sequence[KeyRequest], *, now: datetime) -> list[Claim]:
+        return [_claim(found) for found in self._run_many("claim", self._owner_ttl(requests))]
+
+    def confirm_many(self, requests: Sequence[KeyRequest], *, now: datetime) -> list[bool]:
+        return [bool(ok) for ok in self._run_many("confirm", self._owner_ttl(requests))]
+
+    def _owner_ttl(
+        self, requests: Sequence[KeyRequest]
+    ) -> list[tuple[str, Sequence[str | int | float]]]:
+        return [(self._keys.idempotency(r.user_id, r.key), (r.owner, _ms(r.ttl))) for r in requests]
+
+    def release_many(self, requests: Sequence[KeyRequest], *, now: datetime) -> None:
+        self._run_many(
+            "release", [(self._keys.idempotency(r.user_id, r.key), [r.owner]) for r in requests]
+        )
 
     def confirm(
         self, *, user_id: str, key: str, owner: str, retain: timedelta, now: datetime
@@ -122,18 +160,31 @@ class RedisCapLedger(_RedisStore, CapLedger):
         mode: CapMode,
         retention: timedelta,
     ) -> CapVerdict:
-        if mode == "exempt":
-            raise StateStoreError("exempt sends are not recorded; do not call the ledger")
-        args: list[str | int] = [_epoch_ms(at), entry_id, _ms(retention), mode]
-        for cap in caps:
-            args += [_ms(cap.window), cap.limit]
-        allowed, recorded, *counts = self._run("check", key=self._keys.caps(user_id), args=args)
-        return CapVerdict(
-            tuple(caps),
-            tuple(int(c) for c in counts),
-            allowed=bool(allowed),
-            recorded=bool(recorded),
-        )
+        request = CapRequest(user_id, entry_id, at, tuple(caps), mode, retention)
+        return self.check_and_record_many([request])[0]
+
+    def check_and_record_many(self, requests: Sequence[CapRequest]) -> list[CapVerdict]:
+        calls: list[tuple[str, Sequence[str | int | float]]] = []
+        for r in requests:
+            if r.mode == "exempt":
+                raise StateStoreError("exempt sends are not recorded; do not call the ledger")
+            args: list[str | int | float] = [_epoch_ms(r.at), r.entry_id, _ms(r.retention), r.mode]
+            for cap in r.caps:
+                args += [_ms(cap.window), cap.limit]
+            calls.append((self._keys.caps(r.user_id), args))
+        verdicts = []
+        for r, (allowed, recorded, *counts) in zip(
+            requests, self._run_many("check", calls), strict=True
+        ):
+            verdicts.append(
+                CapVerdict(
+                    r.caps,
+                    tuple(int(c) for c in counts),
+                    allowed=bool(allowed),
+                    recorded=bool(recorded),
+                )
+            )
+        return verdicts
 
     def counts(
         self, *, user_id: str, at: datetime, caps: Sequence[FrequencyCap]
@@ -167,15 +218,36 @@ class RedisTokenBucket(_RedisStore, TokenBucket):
         return self._run("bucket", key=self._keys.bucket(name), args=[rate, burst, stamp, op])
 
     def acquire(self, name: str, *, rate: float, burst: int, now: datetime) -> BucketGrant:
-        granted, wait_us, tokens = self._call(name, rate=rate, burst=burst, now=now, op="take")
-        return BucketGrant(
-            granted=bool(granted),
-            wait=timedelta(microseconds=int(wait_us)),
-            tokens_left=float(_text(tokens)),
-        )
+        return _grant(self._call(name, rate=rate, burst=burst, now=now, op="take"))
 
     def refund(self, name: str, *, rate: float, burst: int, now: datetime) -> None:
         self._call(name, rate=rate, burst=burst, now=now, op="refund")
+
+    def _calls(
+        self, requests: Sequence[BucketRequest], *, now: datetime, op: str
+    ) -> list[tuple[str, Sequence[str | int | float]]]:
+        stamp = "" if self._clock == "server" else str(round(now.timestamp() * 1_000_000))
+        return [(self._keys.bucket(r.name), [r.rate, r.burst, stamp, op]) for r in requests]
+
+    def acquire_many(
+        self, requests: Sequence[BucketRequest], *, now: datetime
+    ) -> list[BucketGrant]:
+        return [
+            _grant(found)
+            for found in self._run_many("bucket", self._calls(requests, now=now, op="take"))
+        ]
+
+    def refund_many(self, requests: Sequence[BucketRequest], *, now: datetime) -> None:
+        self._run_many("bucket", self._calls(requests, now=now, op="refund"))
+
+
+def _grant(found: Any) -> BucketGrant:
+    granted, wait_us, tokens = found
+    return BucketGrant(
+        granted=bool(granted),
+        wait=timedelta(microseconds=int(wait_us)),
+        tokens_left=float(_text(tokens)),
+    )
 
 
 def redis_stores(

@@ -82,7 +82,7 @@ def test_a_replay_of_a_sent_intent_is_a_duplicate(stores: DispatchStores) -> Non
     assert run(stores).reason == "sent"
     replay = run(stores, intent(intent_id="i-2"), now=T0 + timedelta(minutes=1))
     assert (replay.outcome, replay.reason, replay.channel) == ("suppress", "duplicate", None)
-    assert replay.inputs == {"idempotency": {"claim": "sent"}}
+    assert replay.inputs == {"idempotency": {"claim": "sent", "sent_at": T0.isoformat()}}
 
 
 def test_a_replay_after_expiry_is_still_caught(stores: DispatchStores) -> None:

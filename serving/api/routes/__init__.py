@@ -1,0 +1,1 @@
+"""The API's routers: users (inbox, preferences, consent, view, decisions), sends, ops."""
