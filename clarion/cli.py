@@ -28,6 +28,7 @@ def _register() -> None:
     from clarion.orchestration.cli import app as airflow_app
     from clarion.stack.cli import app as stack_app
     from clarion.world.cli import generate
+    from marketing.cli import app as campaign_app
     from serving.api.cli import app as api_app
     from serving.cli import app as dispatcher_app
     from serving.delivery.cli import app as delivery_app
@@ -36,6 +37,11 @@ def _register() -> None:
     app.add_typer(stack_app, name="stack", help="Start, stop and inspect the local stack.")
     app.add_typer(airflow_app, name="airflow", help="Prepare the local Airflow home.")
     app.add_typer(speed_app, name="speed-layer", help="Run the speed layer consumer.")
+    app.add_typer(
+        campaign_app,
+        name="campaign",
+        help="Validate and preview campaign files; write their DAG files.",
+    )
     app.add_typer(
         dispatcher_app,
         name="dispatcher",

@@ -36,9 +36,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from airflow.sdk import Asset, CronDataIntervalTimetable, Metadata, chain, dag, task
+from airflow.sdk import CronDataIntervalTimetable, Metadata, chain, dag, task
 
-GOLD_DAILY = Asset(uri="clarion://gold/daily", name="clarion_gold_daily")
+from clarion.orchestration.assets import gold_daily
+
+GOLD_DAILY = gold_daily()
 AS_OF = "{{ data_interval_start | ds }}"
 
 

@@ -7,6 +7,7 @@ and raises :class:`~spark_jobs.exceptions.QualityCheckError` if any failed, so
 the DAG stops before the publish hand-off.
 """
 
+from spark_jobs.quality._great_expectations import validate_suite
 from spark_jobs.quality.checks import RESULTS_TABLE, QualityReport, results_frame, run
 from spark_jobs.quality.suites import Check, Suite, features_suite, scores_suite, segments_suite
 
@@ -20,4 +21,5 @@ __all__ = [
     "run",
     "scores_suite",
     "segments_suite",
+    "validate_suite",
 ]
