@@ -14,6 +14,8 @@ from serving.stores import (
     ChunkKind,
     InMemoryBatchViewStore,
     InMemoryCheckpointStore,
+    StoreError,
+    ViewChunk,
 )
 
 from .builders import users, write_gold
@@ -34,9 +36,9 @@ def gold(tmp_path_factory: pytest.TempPathFactory) -> dict[ChunkKind, str]:
     return write_gold(tmp_path_factory.mktemp("lake"), users(N), as_of=DAY, files=2)
 
 
-def cassandra(session: Any, keyspace: str, table: str) -> CassandraBatchViewStore:
+def cassandra(session: Any, keyspace: str, table: str, **batching: int) -> CassandraBatchViewStore:
     config = CassandraBatchViewConfig(
-        keyspace=keyspace, view_table=table, runs_table=f"{table}_runs", concurrency=32
+        keyspace=keyspace, view_table=table, runs_table=f"{table}_runs", **batching
     )
     return CassandraBatchViewStore(session, config=config)
 
@@ -116,3 +118,30 @@ def test_schema_creation_is_idempotent(cassandra_session: Any, cassandra_keyspac
     store.update()
     assert store.current_version() is None and store.online_read("u1") is None
     store.teardown()
+
+
+def test_largest_batches_write_the_same_rows_as_one_request_per_row(
+    cassandra_session: Any, cassandra_keyspace: str, gold: dict[ChunkKind, str]
+) -> None:
+    # The largest allowed batches must stay under the server's batch_size_fail_threshold
+    # (an underestimated row size fails here with "Batch too large").
+    single = cassandra(cassandra_session, cassandra_keyspace, "single", batch_rows=1)
+    largest = cassandra(
+        cassandra_session, cassandra_keyspace, "largest", batch_rows=500, batch_bytes=45_000
+    )
+    publish([single], gold, InMemoryCheckpointStore())
+    publish([largest], gold, InMemoryCheckpointStore())
+    want = rows(cassandra_session, cassandra_keyspace, "single")
+    assert len(want) == N
+    assert rows(cassandra_session, cassandra_keyspace, "largest") == want
+
+
+def test_a_failed_batch_raises_a_store_error_naming_the_table(
+    cassandra_session: Any, cassandra_keyspace: str
+) -> None:
+    store = cassandra(cassandra_session, cassandra_keyspace, "gone")
+    store.update()
+    cassandra_session.execute(f"DROP TABLE {cassandra_keyspace}.gone")
+    chunk = ViewChunk(kind="segments", rows=2, segments={"u1": ("vip",), "u2": ("new_user",)})
+    with pytest.raises(StoreError, match=f"{cassandra_keyspace}.gone"):
+        store.online_write_batch(version=VERSION, chunk=chunk)
