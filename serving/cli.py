@@ -7,13 +7,13 @@ committed, the consumer leaves its group and the process exits 0.
 from __future__ import annotations
 
 import signal
-import sys
 import threading
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from clarion.entry_point import run_app
 from clarion.exceptions import ClarionError
 from clarion.settings import load_settings
 
@@ -149,11 +149,8 @@ def import_preferences(
 
 
 def main() -> None:
-    try:
-        app()
-    except ClarionError as exc:
-        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
-        sys.exit(1)
+    """Run the command; a ClarionError prints its message and exits 1."""
+    run_app(app)
 
 
 if __name__ == "__main__":

@@ -7,12 +7,12 @@ leaves its group and the process exits 0.
 from __future__ import annotations
 
 import signal
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from clarion.entry_point import run_app
 from clarion.exceptions import ClarionError
 from clarion.settings import load_settings
 
@@ -67,9 +67,9 @@ def run(
     log_style: Annotated[str, typer.Option(help="json | console")] = "json",
 ) -> None:
     """Consume the events topic until SIGTERM."""
+    from clarion.logs import configure_logging
     from speed_layer.error_policy import ErrorPolicy
     from speed_layer.kafka import ensure_topics
-    from speed_layer.logs import configure_logging
     from speed_layer.options import ConsumerOptions
     from speed_layer.runner import SpeedLayer
 
@@ -106,8 +106,5 @@ def run(
 
 
 def main() -> None:
-    try:
-        app()
-    except ClarionError as exc:
-        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
-        sys.exit(1)
+    """Run the command; a ClarionError prints its message and exits 1."""
+    run_app(app)

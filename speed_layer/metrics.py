@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from clarion.metrics_endpoint import MetricsEndpoint
 from speed_layer.models.messages import SourceMessage
 from speed_layer.pipeline import BatchOutcome
 
@@ -26,11 +26,12 @@ __all__ = ["SpeedLayerMetrics"]
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 
 
-class SpeedLayerMetrics:
+class SpeedLayerMetrics(MetricsEndpoint):
     """The metrics of one process, in their own registry (tests run several in one process)."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
-        r = self.registry = registry or CollectorRegistry()
+        super().__init__(registry)
+        r = self.registry
         self.events = Counter(
             "clarion_speed_events_consumed", "Records read from the events topic.", registry=r
         )
@@ -75,18 +76,6 @@ class SpeedLayerMetrics:
             "clarion_speed_transactions", "Kafka transactions by outcome.", ["outcome"], registry=r
         )
         self._window_start, self._window_count = time.monotonic(), 0
-        self._server: Any = None
-
-    def serve(self, port: int) -> int:
-        """Start the HTTP endpoint (``port`` 0 picks a free one); return the bound port."""
-        server, _thread = start_http_server(port, addr="0.0.0.0", registry=self.registry)
-        self._server = server
-        return int(server.server_port)
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server = None
 
     def observe_batch(
         self,

@@ -47,8 +47,6 @@ def run(
     log_style: Annotated[Literal["json", "console"], typer.Option()] = "json",
 ) -> None:
     """Run one delivery worker for CHANNEL until stopped."""
-    from prometheus_client import start_http_server
-
     from clarion.settings import load_settings
     from clarion.stack.cassandra import cluster
     from serving.delivery.metrics import DeliveryMetrics
@@ -59,8 +57,8 @@ def run(
     settings = load_settings()
     metrics = DeliveryMetrics()
     if metrics_port is not None:
-        server, _ = start_http_server(metrics_port, registry=metrics.registry)
-        typer.echo(f"metrics on :{server.server_port}/metrics", err=True)
+        bound = metrics.serve(metrics_port)
+        typer.echo(f"metrics on :{bound}/metrics", err=True)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaProducer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
+from clarion.kafka_consumers import group_consumer, rewind_to_committed
 from clarion.kafka_options import client_options
 from clarion.settings import KafkaSettings
 from serving.delivery.records import DeadLetter, OutputSink, SourceRecord
@@ -64,20 +65,16 @@ class OutboundConsumer:
         instance_id: str | None = None,
     ) -> None:
         self.topic = topic
-        static: dict[str, Any] = {"group_instance_id": instance_id} if instance_id else {}
-        self.client = KafkaConsumer(
-            **client_options(kafka),
+        self.client = group_consumer(
+            kafka,
             group_id=group_id,
             client_id=f"clarion-{group_id}",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
             max_poll_records=batch_size,
-            max_poll_interval_ms=int(max_poll_interval_s * 1000),
             session_timeout_ms=10_000,
             heartbeat_interval_ms=3_000,
             fetch_max_wait_ms=200,
-            **static,
+            group_instance_id=instance_id,
+            max_poll_interval_ms=int(max_poll_interval_s * 1000),
         )
         self.client.subscribe([topic])
 
@@ -102,12 +99,7 @@ class OutboundConsumer:
     def rewind(self) -> None:
         """Seek every assigned partition back to its committed offset (redo what was not
         committed; the status table turns the redo into replays)."""
-        for tp in self.client.assignment():
-            committed = self.client.committed(tp)
-            if committed is None:
-                self.client.seek_to_beginning(tp)
-            else:
-                self.client.seek(tp, committed)
+        rewind_to_committed(self.client)
 
     def assigned(self) -> bool:
         """Whether the group gave this member any partition yet."""

@@ -15,17 +15,20 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from clarion.metrics_endpoint import MetricsEndpoint
+
 __all__ = ["BREAKER_LEVELS", "DeliveryMetrics"]
 
 BREAKER_LEVELS = {"closed": 0, "half_open": 1, "open": 2}
 _LATENCY_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800)
 
 
-class DeliveryMetrics:
+class DeliveryMetrics(MetricsEndpoint):
     """The metrics of one process, in their own registry (tests run several in one process)."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
-        r = self.registry = registry or CollectorRegistry()
+        super().__init__(registry)
+        r = self.registry
         self.outcomes = Counter(
             "clarion_delivery_outcomes",
             "Outbound records handled, by outcome.",

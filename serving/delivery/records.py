@@ -1,9 +1,9 @@
 """What the worker reads and writes besides the provider: source records, dead letters,
 and the sink that takes receipts and dead letters (Kafka in production, a list in tests).
 
-Dead letters follow the speed layer's convention: the original bytes untouched as the
-value, the reason, detail and source in ``clarion.*`` headers, so a fixed message can be
-replayed by copying it back to ``outbound.<channel>``.
+Dead letters follow Clarion's convention (:mod:`clarion.dead_letters`): the original
+bytes untouched as the value, the reason, detail and source in ``clarion.*`` headers,
+so a fixed message can be replayed by copying it back to ``outbound.<channel>``.
 """
 
 from __future__ import annotations
@@ -11,18 +11,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from clarion.dead_letters import SOURCE_HEADERS, dead_letter_headers
 from serving.outbound import DeliveryReceipt
 
 __all__ = ["DLQ_HEADERS", "DeadLetter", "InMemorySink", "OutputSink", "SourceRecord"]
 
-DLQ_HEADERS = (
-    "clarion.error.reason",
-    "clarion.error.detail",
-    "clarion.source.topic",
-    "clarion.source.partition",
-    "clarion.source.offset",
-    "clarion.delivery.attempts",
-)
+DLQ_HEADERS = (*SOURCE_HEADERS, "clarion.delivery.attempts")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,16 +36,10 @@ class DeadLetter:
     attempts: int = 0
 
     def headers(self) -> list[tuple[str, bytes]]:
-        r = self.record
-        values = (
-            self.reason,
-            self.detail[:1000],
-            r.topic,
-            str(r.partition),
-            str(r.offset),
-            str(self.attempts),
+        extra = [("clarion.delivery.attempts", str(self.attempts))]
+        return dead_letter_headers(
+            source=self.record, reason=self.reason, detail=self.detail, extra=extra
         )
-        return [(name, value.encode()) for name, value in zip(DLQ_HEADERS, values, strict=True)]
 
 
 class OutputSink(ABC):

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+from kafka import ConsumerRebalanceListener, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from clarion.kafka_options import client_options
+from clarion.kafka_consumers import group_consumer
 from speed_layer.models.messages import SourceMessage
 from speed_layer.options import ConsumerOptions
 
@@ -67,21 +67,14 @@ class EventConsumer:
     def __init__(self, options: ConsumerOptions) -> None:
         self.options = options
         self._listener = _Listener()
-        config: dict[str, Any] = {
-            **client_options(options.kafka),
-            "group_id": options.group_id,
-            "client_id": f"clarion-speed-{options.instance_id}",
-            "enable_auto_commit": False,
-            "isolation_level": "read_committed",
-            "auto_offset_reset": "earliest",
-            "max_poll_records": options.batch_size,
-            "session_timeout_ms": int(options.session_timeout.total_seconds() * 1000),
-            "heartbeat_interval_ms": max(500, int(options.session_timeout.total_seconds() * 250)),
-            "fetch_max_wait_ms": 100,
-        }
-        if options.static_membership:
-            config["group_instance_id"] = options.instance_id
-        self.client = KafkaConsumer(**config)
+        self.client = group_consumer(
+            options.kafka,
+            group_id=options.group_id,
+            client_id=f"clarion-speed-{options.instance_id}",
+            max_poll_records=options.batch_size,
+            session_timeout_ms=int(options.session_timeout.total_seconds() * 1000),
+            group_instance_id=options.instance_id if options.static_membership else None,
+        )
         self.client.subscribe([options.events_topic], listener=self._listener)
         self.partitions: dict[int, PartitionState] = {}
 

@@ -6,43 +6,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kafka import KafkaProducer, TopicPartition
-from kafka import errors as kafka_errors
+from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from clarion.kafka_options import client_options
+from clarion.kafka_transactions import FATAL_ERRORS, OutputRecord, TransactionalProducer
 from speed_layer.exceptions import DeliveryError
 from speed_layer.models import DeadLetter, Intent
 from speed_layer.options import ConsumerOptions
 
 __all__ = ["FATAL_ERRORS", "TransactionalPublisher"]
 
-# A retry cannot fix these: another process owns the transactional id, or we may not write.
-FATAL_ERRORS: tuple[type[BaseException], ...] = (
-    kafka_errors.ProducerFencedError,
-    kafka_errors.InvalidProducerEpochError,
-    kafka_errors.TransactionalIdAuthorizationFailedError,
-    kafka_errors.AuthorizationError,
-    kafka_errors.UnsupportedVersionError,
-)
-
 
 class TransactionalPublisher:
     def __init__(self, options: ConsumerOptions) -> None:
         self.options = options
-        self.client = KafkaProducer(
-            **client_options(options.kafka),
+        self.producer = TransactionalProducer(
+            options.kafka,
             client_id=f"clarion-speed-{options.instance_id}",
             transactional_id=options.transactional_id,
             transaction_timeout_ms=int(options.transaction_timeout.total_seconds() * 1000),
-            linger_ms=5,
+            fatal_error=DeliveryError,
             max_request_size=2 * 1024 * 1024,
         )
 
     def start(self) -> None:
-        """Fence any earlier producer with this transactional id and abort its open
-        transaction, so nothing it wrote after its last commit ever becomes visible."""
-        self.client.init_transactions()
+        """Fence any earlier producer with this transactional id (see
+        :meth:`~clarion.kafka_transactions.TransactionalProducer.start`)."""
+        self.producer.start()
 
     def publish(
         self,
@@ -52,39 +42,19 @@ class TransactionalPublisher:
         offsets: dict[TopicPartition, OffsetAndMetadata],
         group_metadata: Any,
     ) -> None:
-        """One transaction: the records, then the offsets, then commit.
+        """One transaction: the dead letters, the intents, then the offsets, then commit.
 
         Raises:
             DeliveryError: fenced or unauthorized; the process must stop.
             kafka.errors.KafkaError: the transaction was aborted; rewind and retry.
         """
-        client = self.client
-        client.begin_transaction()
-        try:
-            for letter in dead_letters:
-                client.send(
-                    self.options.dlq_topic,
-                    key=letter.message.key,
-                    value=letter.message.value,
-                    headers=letter.headers(),
-                )
-            for intent in intents:
-                client.send(self.options.intents_topic, key=intent.key(), value=intent.to_json())
-            client.send_offsets_to_transaction(offsets, group_metadata)
-            client.commit_transaction()
-        except FATAL_ERRORS as exc:
-            raise DeliveryError(f"Kafka refused the transaction for good: {exc!r}") from exc
-        except Exception:
-            self.abort()
-            raise
-
-    def abort(self) -> None:
-        try:
-            self.client.abort_transaction()
-        except FATAL_ERRORS as exc:
-            raise DeliveryError(f"Kafka refused the abort: {exc!r}") from exc
-        except kafka_errors.KafkaError:
-            pass  # no transaction in progress, or the coordinator already aborted it
+        o = self.options
+        records: list[OutputRecord] = [
+            (o.dlq_topic, letter.message.key, letter.message.value, letter.headers())
+            for letter in dead_letters
+        ]
+        records += [(o.intents_topic, intent.key(), intent.to_json(), ()) for intent in intents]
+        self.producer.publish(records, offsets=offsets, group_metadata=group_metadata)
 
     def close(self) -> None:
-        self.client.close(timeout=5)
+        self.producer.close()

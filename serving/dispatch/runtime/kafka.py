@@ -13,12 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import ConsumerRebalanceListener
 from kafka import errors as kafka_errors
-from kafka.admin import NewTopic
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
-from clarion.kafka_options import client_options
+from clarion import kafka_topics
+from clarion.kafka_consumers import group_consumer, rewind_to_committed
+from clarion.kafka_transactions import FATAL_ERRORS, TransactionalProducer
 from clarion.settings import KafkaSettings
 from serving.dispatch.exceptions import DispatchError
 from serving.dispatch.runtime.options import RuntimeOptions
@@ -30,14 +31,6 @@ __all__ = [
     "Record",
     "ensure_topics",
 ]
-
-# A retry cannot fix these: another process took our transactional id, or we may not write.
-FATAL_ERRORS: tuple[type[BaseException], ...] = (
-    kafka_errors.ProducerFencedError,
-    kafka_errors.InvalidProducerEpochError,
-    kafka_errors.TransactionalIdAuthorizationFailedError,
-    kafka_errors.AuthorizationError,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,18 +61,12 @@ class IntentConsumer:
     def __init__(self, options: RuntimeOptions) -> None:
         self._options = options
         self._listener = _Listener()
-        session_ms = int(options.session_timeout_seconds * 1000)
-        self.client = KafkaConsumer(
-            **client_options(options.kafka),
+        self.client = group_consumer(
+            options.kafka,
             group_id=options.group_id,
             client_id=f"clarion-dispatcher-{options.instance_id}",
-            enable_auto_commit=False,
-            isolation_level="read_committed",
-            auto_offset_reset="earliest",
             max_poll_records=options.batch_size,
-            session_timeout_ms=session_ms,
-            heartbeat_interval_ms=max(500, session_ms // 4),
-            fetch_max_wait_ms=100,
+            session_timeout_ms=int(options.session_timeout_seconds * 1000),
         )
         self.client.subscribe([options.intents_topic], listener=self._listener)
 
@@ -118,12 +105,7 @@ class IntentConsumer:
 
     def rewind(self) -> None:
         """Every assigned partition back to its committed offset (after a lost transaction)."""
-        for tp in self.client.assignment():
-            committed = self.client.committed(tp)
-            if committed is not None:
-                self.client.seek(tp, committed)
-            else:
-                self.client.seek_to_beginning(tp)
+        rewind_to_committed(self.client)
 
     def group_metadata(self) -> Any:
         return self.client.group_metadata()
@@ -142,79 +124,26 @@ def next_offsets(records: Sequence[Record]) -> dict[TopicPartition, OffsetAndMet
     return out
 
 
-class OutboundProducer:
-    """One transaction per batch: outbound messages, dead letters, then the offsets."""
+class OutboundProducer(TransactionalProducer):
+    """One transaction per batch: outbound messages, dead letters, then the offsets.
+
+    :meth:`publish` raises :class:`DispatchError` when Kafka refuses for good (fenced
+    or unauthorized: this process must stop) and a ``KafkaError`` when the transaction
+    was aborted (the caller may retry the same batch).
+    """
 
     def __init__(self, options: RuntimeOptions) -> None:
-        self.client = KafkaProducer(
-            **client_options(options.kafka),
+        super().__init__(
+            options.kafka,
             client_id=f"clarion-dispatcher-{options.instance_id}",
             transactional_id=options.transactional_id,
             transaction_timeout_ms=int(options.transaction_timeout_seconds * 1000),
-            linger_ms=5,
+            fatal_error=DispatchError,
             batch_size=256 * 1024,
             max_request_size=4 * 1024 * 1024,
         )
 
-    def start(self) -> None:
-        """Fence an earlier producer with our transactional id and abort what it left open."""
-        self.client.init_transactions()
-
-    def publish(
-        self,
-        records: Sequence[tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]],
-        *,
-        offsets: Mapping[TopicPartition, OffsetAndMetadata],
-        group_metadata: Any,
-    ) -> None:
-        """``(topic, key, value, headers)`` records and the offsets, in one transaction.
-
-        Raises:
-            DispatchError: fenced or unauthorized; this process must stop.
-            kafka.errors.KafkaError: aborted; the caller may retry the same batch.
-        """
-        client = self.client
-        client.begin_transaction()
-        try:
-            for topic, key, value, headers in records:
-                client.send(topic, key=key, value=value, headers=headers or None)
-            if offsets:
-                client.send_offsets_to_transaction(dict(offsets), group_metadata)
-            client.commit_transaction()
-        except FATAL_ERRORS as exc:
-            raise DispatchError(f"Kafka refused the transaction for good: {exc!r}") from exc
-        except Exception:
-            self.abort()
-            raise
-
-    def abort(self) -> None:
-        try:
-            self.client.abort_transaction()
-        except FATAL_ERRORS as exc:
-            raise DispatchError(f"Kafka refused the abort: {exc!r}") from exc
-        except kafka_errors.KafkaError:
-            pass  # nothing in progress, or the coordinator already aborted it
-
-    def close(self) -> None:
-        self.client.close(timeout=5)
-
 
 def ensure_topics(kafka: KafkaSettings, partitions: Mapping[str, int]) -> list[str]:
     """Create each missing topic with its partition count; return the ones created."""
-    admin = KafkaAdminClient(**client_options(kafka), client_id="clarion-dispatcher-admin")
-    try:
-        existing = set(admin.list_topics())
-        created = []
-        for name, count in partitions.items():
-            if name in existing:
-                continue
-            try:
-                admin.create_topics([NewTopic(name, count, kafka.replication_factor)])
-                created.append(name)
-            except kafka_errors.TopicAlreadyExistsError:
-                pass
-        if created:
-            admin.wait_for_topics(created, timeout_ms=20_000)
-        return created
-    finally:
-        admin.close()
+    return kafka_topics.ensure_topics(kafka, partitions, client_id="clarion-dispatcher-admin")

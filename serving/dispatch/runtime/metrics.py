@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from clarion.metrics_endpoint import MetricsEndpoint
 from serving.dispatch.runtime.work import DeadLetter, Planned
 
 __all__ = ["DispatcherMetrics"]
@@ -26,9 +26,10 @@ __all__ = ["DispatcherMetrics"]
 _BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600)
 
 
-class DispatcherMetrics:
+class DispatcherMetrics(MetricsEndpoint):
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
-        r = self.registry = registry or CollectorRegistry()
+        super().__init__(registry)
+        r = self.registry
         self.intents = Counter(
             "clarion_dispatch_intents", "Intents decided.", ["origin"], registry=r
         )
@@ -63,18 +64,6 @@ class DispatcherMetrics:
         self.transactions = Counter(
             "clarion_dispatch_transactions", "Kafka transactions.", ["outcome"], registry=r
         )
-        self._server: Any = None
-
-    def serve(self, port: int) -> int:
-        """Start ``/metrics`` (``port`` 0 picks a free one); return the bound port."""
-        server, _thread = start_http_server(port, addr="0.0.0.0", registry=self.registry)
-        self._server = server
-        return int(server.server_port)
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server = None
 
     def observe(
         self,
