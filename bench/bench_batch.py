@@ -1,16 +1,25 @@
 """Time the daily batch run stage by stage on a synthetic world, and score inside Spark vs XGBoost.
 
-Generates a world (``bronze.users``, ``truth.user_traits``, raw ``bronze.events``)
-into a fresh state dir, then times the daily run for the world's last day:
-clean (bronze -> silver), features (``gold.user_features``), training (T = last
-day - 7, registry, promotion) and scoring (``gold.user_scores``). It prints the
-model's holdout metrics, the Spearman correlation of the scores with the hidden
-``purchase_propensity``, and the scoring throughput inside Spark (mapInPandas,
-the day's snapshot cached, written to the ``noop`` sink) as a ratio to XGBoost's
-own ``inplace_predict`` on the same rows in this one process (the baseline).
+Generates a world into a fresh state dir: ``bronze.users``, ``truth.user_traits``,
+and raw events, all days but the last straight into ``bronze.events`` and the
+last day through Kafka (``--kafka-days``), as production would see it. The early
+days are cleaned once ("backfill", not part of a daily run). Then the daily run
+for the world's last day is timed stage by stage, exactly the steps of the
+``clarion_daily_batch`` DAG (``spark_jobs/daily.py``): ingest (Kafka ->
+``bronze.events``), clean (the day and the two before it, for late events),
+users (SCD2), features, training (T = last day - 7, registry, promotion),
+scoring, segments and quality (Great Expectations).
 
-    .venv/bin/python bench/bench_batch.py --users 100000 --days 45
-    .venv/bin/python bench/bench_batch.py --users 1000000 --days 45 --driver-memory 8g
+It prints the model's holdout metrics, the Spearman correlation of the scores
+with the hidden ``purchase_propensity``, and the scoring throughput inside Spark
+(mapInPandas, the day's snapshot cached, written to the ``noop`` sink) as a ratio
+to XGBoost's own ``inplace_predict`` on the same rows in this one process (the
+baseline), both measured in this run.
+
+    .venv/bin/python bench/bench_batch.py --users 100000 --days 30
+    .venv/bin/python bench/bench_batch.py --users 1000000 --days 21 --driver-memory 8g
+
+Needs the local stack (Kafka) unless ``--kafka-days 0``.
 """
 
 from __future__ import annotations
@@ -46,18 +55,24 @@ def main() -> None:
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--partitions", type=int, default=8)
     parser.add_argument("--driver-memory", default="4g")
-    parser.add_argument(
-        "--reuse",
-        action="store_true",
-        help="state dir already holds this world's silver.events: skip generate and clean",
-    )
+    parser.add_argument("--kafka-days", type=int, default=1, help="last days sent via Kafka")
     args = parser.parse_args()
 
     import numpy as np
     import xgboost as xgb
 
-    from spark_jobs import clean_events, features, scoring, training
+    from spark_jobs import (
+        clean_events,
+        features,
+        ingest,
+        quality,
+        scoring,
+        segments,
+        training,
+        users,
+    )
     from spark_jobs._evaluation import spearman
+    from spark_jobs.daily import LATE_DAYS
     from spark_jobs.model_registry import current_model
     from spark_jobs.session import build_spark_session
 
@@ -70,34 +85,54 @@ def main() -> None:
             "driver_memory": args.driver_memory,
         },
     )
+    topic = f"bench.events.{state.name}"
+    settings = settings.model_copy(
+        update={"kafka": settings.kafka.model_copy(update={"events_topic": topic})}
+    )
+    early_days = args.days - args.kafka_days
     spec = WorldSpec(users=args.users, days=args.days, start_date=date(2026, 9, 1), seed=args.seed)
     as_of = spec.end_date - timedelta(days=1)
     print(f"world: {spec.users:,} users x {spec.days} days, as_of {as_of}, state {state}")
-    if not args.reuse:
-        event_sinks, users_sink, traits_sink = build_sinks(
-            settings, sink=SinkChoice.delta, overwrite=True
+    early = WorldSpec(users=args.users, days=early_days, start_date=spec.start_date, seed=args.seed)
+    sinks = build_sinks(settings, sink=SinkChoice.delta, overwrite=True)
+    summary, secs = _timed(
+        write_world, early, event_sinks=sinks[0], users_sink=sinks[1], traits_sink=sinks[2]
+    )
+    _stage("generate", secs, f"{summary.events:,} raw events to Delta ({early_days} days)")
+    if args.kafka_days:
+        late = WorldSpec(
+            users=args.users, days=args.kafka_days, start_date=early.end_date, seed=args.seed
         )
-        summary, secs = _timed(
-            write_world,
-            spec,
-            event_sinks=event_sinks,
-            users_sink=users_sink,
-            traits_sink=traits_sink,
-        )
-        _stage("generate", secs, f"{summary.events:,} raw events (not part of the daily run)")
+        sinks = build_sinks(settings, sink=SinkChoice.kafka, overwrite=False)
+        summary, secs = _timed(write_world, late, event_sinks=sinks[0])
+        _stage("produce", secs, f"{summary.events:,} raw events to Kafka ({args.kafka_days} days)")
 
     spark = build_spark_session(settings, app_name="bench-batch")
     spark.sparkContext.setLogLevel("ERROR")
-    if not args.reuse:
-        counts, secs = _timed(clean_events.run, spark, settings)
-        _stage("clean", secs, f"{counts.silver:,} silver, {counts.quarantine:,} quarantined")
+    counts, secs = _timed(clean_events.run, spark, settings)
+    _stage("backfill", secs, f"clean all early days: {counts.silver:,} silver (not daily)")
+
+    print(f"--- the daily run for {as_of} (the DAG's steps) ---")
+    daily_started = time.perf_counter()
+    result, secs = _timed(ingest.run, spark, settings)
+    _stage("ingest", secs, f"{result.rows:,} events from Kafka")
+    days = [as_of - timedelta(days=n) for n in range(LATE_DAYS, -1, -1)]
+    cleaned, secs = _timed(lambda: [clean_events.run(spark, settings, as_of=d) for d in days])
+    _stage("clean", secs, f"{sum(c.silver for c in cleaned):,} silver rows in {len(days)} days")
+    rows, secs = _timed(users.run, spark, settings, as_of=as_of)
+    _stage("users", secs, f"{rows:,} current users")
     rows, secs = _timed(features.run, spark, settings, as_of=as_of)
     _stage("features", secs, f"{rows:,} users")
-    result, secs = _timed(training.run, spark, settings, as_of=as_of)
-    record = result.record
+    trained, secs = _timed(training.run, spark, settings, as_of=as_of)
+    record = trained.record
     _stage("training", secs, f"{record.train_rows:,} train rows, {record.status}")
     rows, secs = _timed(scoring.run, spark, settings, as_of=as_of)
     _stage("scoring", secs, f"{rows:,} scores")
+    rows, secs = _timed(segments.run, spark, settings, as_of=as_of)
+    _stage("segments", secs, f"{rows:,} memberships")
+    checked, secs = _timed(quality.run, spark, settings, as_of=as_of)
+    _stage("quality", secs, f"{len(checked.failures)} failed expectations")
+    _stage("daily total", time.perf_counter() - daily_started)
 
     deciles = json.loads(record.calibration)
     calibration = [(d["predicted"], d["observed"]) for d in deciles]
@@ -118,7 +153,7 @@ def main() -> None:
     print(f"Spearman(score, hidden purchase_propensity) = {rho:.4f} over {len(joined):,} users")
 
     # Scoring throughput: Spark (mapInPandas) vs one in-process inplace_predict, same rows.
-    model = current_model(spark, settings)
+    model = current_model(spark, settings, as_of=as_of)
     snapshot = (
         spark.read.format("delta")
         .load(settings.table_uri(features.FEATURES_TABLE))

@@ -6,11 +6,9 @@ wires them together and turns Clarion's errors into a clear message and exit 1.
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
-from clarion.exceptions import ClarionError
+from clarion.entry_point import run_app
 
 __all__ = ["app", "main"]
 
@@ -58,8 +56,8 @@ _register()
 
 def main() -> None:
     """Run the CLI; a ClarionError prints its message (no traceback) and exits 1."""
-    try:
-        app()
-    except ClarionError as exc:
-        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
-        sys.exit(1)
+    run_app(app)
+
+
+if __name__ == "__main__":
+    main()

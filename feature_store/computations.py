@@ -113,10 +113,16 @@ class PreferredLocalHour(_OverEvents):
 
 @dataclass(frozen=True, slots=True)
 class Ratio:
-    """``numerator / denominator`` of two other features (null when the denominator is 0)."""
+    """``numerator / denominator`` of two other features (null when the denominator is 0).
+
+    ``at_most`` caps the ratio: an open rate counts opens and deliveries in the same
+    window, and opens of notifications delivered just before it can outnumber the
+    deliveries inside it.
+    """
 
     numerator: str
     denominator: str
+    at_most: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,15 +103,15 @@ def _engagement() -> list[Feature]:
         _batch(
             "notification_open_rate_30d",
             "double",
-            "Opened / delivered notifications over 30 days (null if none delivered).",
-            Ratio("notification_opened_30d", "notification_delivered_30d"),
+            "Opened / delivered notifications over 30 days, at most 1 (null if none delivered).",
+            Ratio("notification_opened_30d", "notification_delivered_30d", at_most=1.0),
             owner=MESSAGING,
         ),
         _batch(
             "notification_click_rate_30d",
             "double",
-            "Clicked / delivered notifications over 30 days (null if none delivered).",
-            Ratio("notification_clicked_30d", "notification_delivered_30d"),
+            "Clicked / delivered notifications over 30 days, at most 1 (null if none delivered).",
+            Ratio("notification_clicked_30d", "notification_delivered_30d", at_most=1.0),
             owner=MESSAGING,
         ),
     ]

@@ -24,6 +24,7 @@ __all__ = [
     "HILLSTROM_SHA256",
     "HillstromOutcome",
     "HillstromTreatment",
+    "hillstrom_campaign_run",
     "hillstrom_features",
     "hillstrom_outcomes",
     "hillstrom_uplift_data",
@@ -169,3 +170,54 @@ def hillstrom_uplift_data(
     treated = variant[keep].isin(treated_arms).to_numpy(dtype=np.int64)
     y = rows[_OUTCOME_COLUMNS[outcome]].to_numpy(dtype=np.float64)
     return hillstrom_features(rows), treated, y
+
+
+def hillstrom_campaign_run(
+    frame: pd.DataFrame,
+    *,
+    run_id: str,
+    sent_at: pd.Timestamp,
+    campaign_id: str = "hillstrom",
+    holdout: str = "holdout",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The experiment as one campaign run: its audience rows and the events it caused.
+
+    Customers become users ``h00000``…; Mens/Womens e-mail are the variants and No
+    E-Mail the holdout, all sent at ``sent_at`` (UTC). A visit becomes a
+    ``page_view`` one day after the send and a conversion a ``purchase`` (with its
+    spend as ``amount``) two days after, inside any attribution window of three
+    days or more. The frames have the columns of ``gold.campaign_audiences`` and
+    ``silver.events`` that the campaign measurement reads.
+    """
+    users = pd.Series([f"h{i:05d}" for i in range(len(frame))])
+    arm = frame["segment"].map({**VARIANTS, "No E-Mail": holdout}).to_numpy()
+    sent = pd.Timestamp(sent_at)
+    sent = sent.tz_localize("UTC") if sent.tzinfo is None else sent.tz_convert("UTC")
+    audience = pd.DataFrame(
+        {
+            "campaign_id": campaign_id,
+            "run_id": run_id,
+            "user_id": users,
+            "variant": arm,
+            "is_holdout": arm == holdout,
+            "sent_at": sent,
+        }
+    )
+    visited, bought = (frame["visit"] == 1).to_numpy(), (frame["conversion"] == 1).to_numpy()
+    events = pd.concat(
+        [
+            pd.DataFrame(
+                {"user_id": users[visited].to_numpy(), "type": "page_view",
+                 "ts": sent + pd.Timedelta(days=1), "amount": float("nan")}
+            ),
+            pd.DataFrame(
+                {"user_id": users[bought].to_numpy(), "type": "purchase",
+                 "ts": sent + pd.Timedelta(days=2), "amount": frame.loc[bought, "spend"].to_numpy()}
+            ),
+        ],
+        ignore_index=True,
+    )  # fmt: skip
+    for table, column in ((audience, "sent_at"), (events, "ts")):
+        table[column] = table[column].astype("datetime64[us, UTC]")
+    events["event_date"] = events["ts"].dt.date
+    return audience, events

@@ -234,7 +234,8 @@ def compile_features(
         for feature in ready:
             spec = feature.computation
             num, den = F.col(spec.numerator).cast("double"), F.col(spec.denominator).cast("double")
-            derived.append((feature.name, F.when(den != 0, num / den)))
+            ratio = num / den if spec.at_most is None else F.least(num / den, F.lit(spec.at_most))
+            derived.append((feature.name, F.when(den != 0, ratio)))
             done.add(feature.name)
             ratios.remove(feature)
     finish = [(f.name, _fill(f)) for f in features]

@@ -1,11 +1,17 @@
-"""The model registry: ``ml.model_registry``, an append-only Delta table of trained models.
+"""The model registry: ``ml.model_registry``, one Delta row per run date (``as_of``).
 
-Every training run appends one row, whatever its outcome: ``promoted`` (it is the
-model scoring uses from now on), ``rejected`` (worse than the current model on
-the same holdout) or ``candidate`` (registered without a decision). The current
-model is the most recently created ``promoted`` row; older rows are the history
-(what was trained when, on what, how good it was, and why it was kept or not).
-Model files live under ``settings.state_dir / "models"`` as XGBoost UBJSON.
+Each day's training run records its model, whatever its outcome: ``promoted``
+(scoring uses it from that day on), ``rejected`` (worse than the model current
+before that day, on the same holdout) or ``candidate`` (registered without a
+decision). The model current on day D is the latest ``promoted`` row with
+``as_of <= D``; the rows are the history (what was trained for which day, on
+what, how good it was, and why it was kept or not).
+
+Reruns are idempotent like every other batch table: the version is named after
+its day, a rerun that trains the same model (same file digest) changes nothing,
+and a rerun on changed data replaces exactly that day's row. Backfilling an old
+day never changes which model a later day uses for scoring.
+Model files live under ``<lake root>/ml/models`` as XGBoost UBJSON.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ REGISTRY_SCHEMA = (
     "model_version string, created_at timestamp, as_of date, trained_as_of date, "
     "train_rows bigint, holdout_rows bigint, features array<string>, params string, "
     "auc double, logloss double, calibration string, artifact_path string, "
-    "status string, reason string"
+    "status string, reason string, digest string"
 )
 
 
@@ -47,8 +53,9 @@ class ModelRecord:
     """One row of the registry.
 
     Attributes:
-        model_version: unique id, also the model file's stem.
-        created_at: when training finished (UTC, naive).
+        model_version: ``propensity-<as_of>``: one model per run date, also the file's stem.
+        created_at: when the day's model was first trained (UTC, naive; kept by a rerun
+            that trains the same model).
         as_of: the run date that trained it.
         trained_as_of: T, the date its features are as of (labels look at (T, T + 7 d]).
         train_rows: rows it was fitted on (train + early-stopping validation).
@@ -61,6 +68,7 @@ class ModelRecord:
         artifact_path: the UBJSON model file.
         status: ``promoted``, ``rejected`` or ``candidate``.
         reason: why, in words (e.g. the AUC of the model it was compared with).
+        digest: SHA-256 of the model file: a rerun that trains the same model is a no-op.
     """
 
     model_version: str
@@ -77,6 +85,7 @@ class ModelRecord:
     artifact_path: str
     status: ModelStatus
     reason: str
+    digest: str
 
     @property
     def calibration_table(self) -> list[dict[str, float]]:
@@ -85,29 +94,61 @@ class ModelRecord:
 
 
 def models_dir(settings: Settings) -> Path:
-    """Where model files are written: ``<state_dir>/models``."""
-    return settings.state_dir / "models"
+    """Where model files are written: ``<lake root>/ml/models``, beside the registry.
+
+    Beside the table, not in the state dir: a version is named after its day, so two
+    lakes (the demo's, a test's) must not share model files.
+    """
+    return Path(settings.lake_root) / "ml" / "models"
 
 
-def register_model(spark: SparkSession, settings: Settings, record: ModelRecord) -> None:
-    """Append ``record`` to ``ml.model_registry`` (created on first use)."""
-    row = asdict(record)
-    frame = spark.createDataFrame([tuple(row.values())], REGISTRY_SCHEMA)
-    frame.write.format("delta").mode("append").save(settings.table_uri(REGISTRY_TABLE))
+def register_model(spark: SparkSession, settings: Settings, record: ModelRecord) -> bool:
+    """Record the model trained for ``record.as_of``: one row per ``as_of``, rerun-safe.
+
+    A rerun of a day that trained the same model (same artifact digest) changes
+    nothing and returns ``False``; a rerun whose data changed (late events)
+    replaces that day's row. Other days' rows are never touched.
+    """
+    from delta.tables import DeltaTable
+
+    uri = settings.table_uri(REGISTRY_TABLE)
+    frame = spark.createDataFrame([tuple(asdict(record).values())], REGISTRY_SCHEMA)
+    if not DeltaTable.isDeltaTable(spark, uri):
+        frame.write.format("delta").save(uri)
+        return True
+    same_day = [r for r in read_registry(spark, settings) if r.as_of == record.as_of]
+    if same_day and same_day[0].digest == record.digest:
+        return False
+    day = f"as_of = DATE'{record.as_of.isoformat()}'"
+    frame.write.format("delta").mode("overwrite").option("replaceWhere", day).save(uri)
+    return True
 
 
 def read_registry(spark: SparkSession, settings: Settings) -> list[ModelRecord]:
-    """Every registered model, oldest first (empty when the table does not exist)."""
+    """Every registered model, oldest ``as_of`` first (empty when the table does not exist)."""
     from delta.tables import DeltaTable
 
     uri = settings.table_uri(REGISTRY_TABLE)
     if not DeltaTable.isDeltaTable(spark, uri):
         return []
-    rows = spark.read.format("delta").load(uri).orderBy("created_at", "model_version").collect()
+    rows = spark.read.format("delta").load(uri).orderBy("as_of", "model_version").collect()
     return [ModelRecord(**{**row.asDict(), "features": list(row.features)}) for row in rows]
 
 
-def current_model(spark: SparkSession, settings: Settings) -> ModelRecord | None:
-    """The latest promoted model, or ``None`` if nothing was ever promoted."""
-    promoted = [r for r in read_registry(spark, settings) if r.status == "promoted"]
+def current_model(
+    spark: SparkSession, settings: Settings, *, as_of: date | None = None, before: bool = False
+) -> ModelRecord | None:
+    """The latest promoted model as of a day, or ``None`` if none was promoted by then.
+
+    Args:
+        as_of: only models trained for this day or earlier count (``None``: all).
+        before: only models of days strictly before ``as_of`` (what a day's own
+            training run compares itself with, so a rerun decides the same way).
+    """
+    promoted = [
+        r
+        for r in read_registry(spark, settings)
+        if r.status == "promoted"
+        and (as_of is None or r.as_of < as_of or (r.as_of == as_of and not before))
+    ]
     return promoted[-1] if promoted else None

@@ -72,10 +72,11 @@ def run(spark: SparkSession, settings: Settings, *, as_of: date) -> int:
     from spark_jobs.features import FEATURES_TABLE, overwrite_partition
     from spark_jobs.model_registry import current_model
 
-    model = current_model(spark, settings)
+    model = current_model(spark, settings, as_of=as_of)
     if model is None:
         raise NoPromotedModelError(
-            "ml.model_registry has no promoted model: run spark_jobs.training first "
+            f"ml.model_registry has no model promoted on or before {as_of}: "
+            "run spark_jobs.training first "
             f"(it promotes its first model), then score {as_of} again"
         )
     snapshot = (

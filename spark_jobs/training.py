@@ -17,11 +17,16 @@ million users; past that, sample the negatives or move to ``xgboost.spark``.
 Promotion rule: the new model is promoted when no model is promoted yet, when the
 current model's features are no longer all available, or when its holdout AUC is
 at least the current model's AUC on the SAME holdout minus :data:`AUC_TOLERANCE`;
-otherwise it is registered as ``rejected`` and the current model stays.
+otherwise it is registered as ``rejected`` and the current model stays. "Current"
+means the model promoted for an earlier day, so a rerun of a day decides as the
+first run did, and the same rows train the same model (rows are sorted by user
+id; XGBoost's ``hist`` method is deterministic for a fixed seed), which the
+registry then recognises by its digest (see :mod:`spark_jobs.model_registry`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -30,7 +35,13 @@ from typing import TYPE_CHECKING, Any
 
 from feature_store import USER_FEATURES, FeatureRegistry
 from spark_jobs.exceptions import TrainingError
-from spark_jobs.model_registry import ModelRecord, current_model, models_dir, register_model
+from spark_jobs.model_registry import (
+    ModelRecord,
+    current_model,
+    models_dir,
+    read_registry,
+    register_model,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -184,12 +195,14 @@ class TrainingResult:
         return self.record.status == "promoted"
 
 
-def _current_auc(spark: SparkSession, settings: Settings, holdout: pd.DataFrame) -> float | None:
+def _current_auc(
+    spark: SparkSession, settings: Settings, holdout: pd.DataFrame, *, as_of: date
+) -> float | None:
     import xgboost as xgb
 
     from spark_jobs._evaluation import auc
 
-    current = current_model(spark, settings)
+    current = current_model(spark, settings, as_of=as_of, before=True)
     if current is None or not set(current.features) <= set(holdout.columns):
         return None
     booster = xgb.Booster(model_file=current.artifact_path)
@@ -209,18 +222,25 @@ def run(spark: SparkSession, settings: Settings, *, as_of: date) -> TrainingResu
         events, read_users(spark, settings, as_of=trained_as_of), trained_as_of=trained_as_of
     )
     frame = dataset.select("user_id", "label", "split", *features).toArrow().to_pandas()
+    # Spark returns rows in no fixed order; the same rows in the same order give the same model.
+    frame = frame.sort_values("user_id", kind="stable").reset_index(drop=True)
     booster = fit_model(frame, features=features)
     holdout = frame[frame["split"] == "holdout"]
     scores = predict(booster, holdout, features)
     labels = holdout["label"].to_numpy()
     new_auc = auc(labels, scores)
-    current_auc = _current_auc(spark, settings, holdout)
+    current_auc = _current_auc(spark, settings, holdout, as_of=as_of)
     promote, reason = decide_promotion(new_auc, current_auc)
-    created = datetime.now(UTC).replace(tzinfo=None)
-    version = f"propensity-{as_of:%Y%m%d}-{created:%H%M%S%f}"
+    version = f"propensity-{as_of:%Y%m%d}"
+    artifact = bytes(booster.save_raw("ubj"))
+    digest = hashlib.sha256(artifact).hexdigest()
+    previous = next((r for r in read_registry(spark, settings) if r.as_of == as_of), None)
+    same = previous is not None and previous.digest == digest
+    created = previous.created_at if same else datetime.now(UTC).replace(tzinfo=None)
     path = models_dir(settings) / f"{version}.ubj"
     path.parent.mkdir(parents=True, exist_ok=True)
-    booster.save_model(str(path))
+    if not same:
+        path.write_bytes(artifact)
     record = ModelRecord(
         model_version=version,
         created_at=created,
@@ -236,6 +256,7 @@ def run(spark: SparkSession, settings: Settings, *, as_of: date) -> TrainingResu
         artifact_path=str(path),
         status="promoted" if promote else "rejected",
         reason=reason,
+        digest=digest,
     )
     register_model(spark, settings, record)
     return TrainingResult(

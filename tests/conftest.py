@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.fixtures.stack",
     "tests.fixtures.spark",
     "tests.fixtures.airflow",
+    "tests.fixtures.batch",
 ]
 
 SERVICE_MARKERS = ("kafka", "cassandra", "redis", "spark", "airflow")

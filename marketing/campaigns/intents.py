@@ -53,6 +53,7 @@ def campaign_intent(
         templates[channel] = {chosen: {"subject": message.subject, "body": message.body}}
     payload: dict[str, Any] = {
         "campaign_id": campaign.id,
+        "campaign_name": campaign.name,
         "run_id": run_id,
         "variant": variant,
         "template": templates,

@@ -53,6 +53,36 @@ def view_context(view: MergedView | None) -> dict[str, Any]:
     }
 
 
+def _context(intent: Intent, *, recipient: Recipient, view: MergedView | None) -> dict[str, Any]:
+    """What a template may read. ``user`` carries the batch features too, and campaign
+    intents add ``campaign`` (``id``, ``name``) and ``variant``: the names a campaign
+    file's templates are checked against (``marketing.campaigns.templates``)."""
+    shown = view_context(view)
+    payload = intent.payload
+    context: dict[str, Any] = {
+        "user": {
+            **shown["batch"],
+            "id": recipient.user_id,
+            "user_id": recipient.user_id,
+            "locale": recipient.locale,
+            "timezone": recipient.timezone,
+        },
+        "payload": payload,
+        "intent": {
+            "source": intent.source,
+            "source_id": intent.source_id,
+            "priority": intent.priority,
+            "created_at": intent.created_at,
+        },
+        "view": shown,
+    }
+    if intent.source == "campaign":
+        campaign_id = payload.get("campaign_id", intent.source_id)
+        context["campaign"] = {"id": campaign_id, "name": payload.get("campaign_name", campaign_id)}
+        context["variant"] = payload.get("variant")
+    return context
+
+
 class TemplateRenderer:
     def __init__(self, catalog: TemplateCatalog) -> None:
         self._catalog = catalog
@@ -75,21 +105,7 @@ class TemplateRenderer:
         locale = pick_locale(list(texts), recipient.locale, template.default_locale)
         assert locale is not None  # texts is not empty
         text = texts[locale]
-        context = {
-            "user": {
-                "id": recipient.user_id,
-                "locale": recipient.locale,
-                "timezone": recipient.timezone,
-            },
-            "payload": intent.payload,
-            "intent": {
-                "source": intent.source,
-                "source_id": intent.source_id,
-                "priority": intent.priority,
-                "created_at": intent.created_at,
-            },
-            "view": view_context(view),
-        }
+        context = _context(intent, recipient=recipient, view=view)
         try:
             subject = self._run(text.subject, context) if text.subject is not None else None
             body = self._run(text.body, context)

@@ -21,7 +21,7 @@ from deltalake import write_deltalake
 from clarion.settings import Settings
 from marketing.campaigns import HOLDOUT, load_campaign, write_report
 from marketing.campaigns.loader import default_campaigns_dir
-from marketing.hillstrom import load_hillstrom
+from marketing.hillstrom import hillstrom_campaign_run, load_hillstrom
 from spark_jobs import campaign_results
 from spark_jobs.campaign_audience import AUDIENCES_TABLE
 
@@ -35,65 +35,22 @@ PUBLISHED = {
     "womens": (21_387, 15.14, 0.88, 1.08),
     HOLDOUT: (21_306, 10.62, 0.57, 0.65),
 }
-ARMS = {"Mens E-Mail": "mens", "Womens E-Mail": "womens", "No E-Mail": HOLDOUT}
 
 
 def _audience_and_events() -> tuple[pd.DataFrame, pd.DataFrame]:
-    frame = load_hillstrom()
-    users = [f"h{i:05d}" for i in range(len(frame))]
-    variant = frame["segment"].map(ARMS)
-    audience = pd.DataFrame(
+    audience, events = hillstrom_campaign_run(load_hillstrom(), run_id=RUN_ID, sent_at=SENT_AT)
+    # Outside the 14-day window (before the send, at its end): never attributed.
+    outside = pd.DataFrame(
         {
-            "campaign_id": "hillstrom",
-            "run_id": RUN_ID,
-            "user_id": users,
-            "variant": variant,
-            "is_holdout": variant == HOLDOUT,
-            "sent_at": SENT_AT,
+            "user_id": audience["user_id"][:300].to_numpy(),
+            "type": "purchase",
+            "ts": [SENT_AT - timedelta(days=1), SENT_AT + timedelta(days=14)] * 150,
+            "amount": 99.0,
         }
     )
-    visited, bought = frame["visit"] == 1, frame["conversion"] == 1
-    day = timedelta(days=1)
-    events = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "user_id": pd.Series(users)[visited].values,
-                    "type": "page_view",
-                    "ts": SENT_AT + day,
-                    "amount": float("nan"),
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "user_id": pd.Series(users)[bought].values,
-                    "type": "purchase",
-                    "ts": SENT_AT + 2 * day,
-                    "amount": frame.loc[bought, "spend"].values,
-                }
-            ),
-            # Outside the 14-day window (before the send, at its end): never attributed.
-            pd.DataFrame(
-                {
-                    "user_id": users[:300],
-                    "type": "purchase",
-                    "ts": [SENT_AT - day, SENT_AT + 14 * day] * 150,
-                    "amount": 99.0,
-                }
-            ),
-        ],
-        ignore_index=True,
-    )
-    events["event_date"] = events["ts"].dt.date
-    return audience, events
-
-
-def _utc(frame: pd.DataFrame) -> pd.DataFrame:
-    """Naive send/event times as UTC microseconds (a Delta ``timestamp``)."""
-    for column in ("sent_at", "ts"):
-        if column in frame:
-            frame[column] = frame[column].dt.tz_localize(UTC).astype("datetime64[us, UTC]")
-    return frame
+    outside["event_date"] = outside["ts"].dt.date
+    outside["ts"] = outside["ts"].dt.tz_localize(UTC).astype("datetime64[us, UTC]")
+    return audience, pd.concat([events, outside], ignore_index=True)
 
 
 def test_hillstrom_through_the_campaign_path_matches_the_published_table(
@@ -105,9 +62,9 @@ def test_hillstrom_through_the_campaign_path_matches_the_published_table(
     audience, events = _audience_and_events()
     # Written by delta-rs (fast for 64k rows), read by the Spark job: a cross-engine check too.
     write_deltalake(
-        settings.table_uri(AUDIENCES_TABLE), _utc(audience), partition_by=["campaign_id", "run_id"]
+        settings.table_uri(AUDIENCES_TABLE), audience, partition_by=["campaign_id", "run_id"]
     )
-    write_deltalake(settings.table_uri("silver.events"), _utc(events))
+    write_deltalake(settings.table_uri("silver.events"), events)
 
     results = campaign_results.run(spark, settings, campaign=campaign, run_id=RUN_ID)
 

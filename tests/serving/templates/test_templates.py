@@ -71,6 +71,25 @@ def test_inline_campaign_template_per_locale() -> None:
     assert other.locale == "en-US"
 
 
+def test_campaign_files_templates_render_with_the_names_they_are_checked_against() -> None:
+    """A campaign file's templates may read campaign, variant and user (TEMPLATE_NAMES of
+    marketing.campaigns): the dispatcher must give them exactly those."""
+    from marketing.campaigns.templates import TEMPLATE_NAMES
+
+    renderer = TemplateRenderer(load_catalog())
+    body = "{{ campaign.name }} / {{ campaign.id }} / {{ variant }} / {{ user.user_id }}"
+    payload = {
+        "campaign_id": "flash",
+        "campaign_name": "Flash sale",
+        "variant": "b",
+        "template": {"email": {"en-US": {"subject": "s", "body": body}}},
+    }
+    i = intent(source="campaign", source_id="flash", priority="marketing", payload=payload)
+    done = renderer.render(i, channel="email", recipient=recipient(), view=None)
+    assert done.body == "Flash sale / flash / b / u1"
+    assert {"campaign", "variant", "user"} == set(TEMPLATE_NAMES)
+
+
 @pytest.mark.parametrize(
     ("payload", "channel", "match"),
     [
