@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from clarion.demo.report import StepReport
-from clarion.settings import load_settings
+from clarion.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from clarion.demo.steps import Live
 
 __all__ = ["demo"]
 
@@ -73,7 +76,16 @@ def demo(
              campaign_run=campaign_run, report=report)  # fmt: skip
 
 
-def _summary(out: Console, settings, *, started, as_of, live, campaign_run, report) -> None:  # type: ignore[no-untyped-def]
+def _summary(
+    out: Console,
+    settings: Settings,
+    *,
+    started: datetime,
+    as_of: str,
+    live: Live,
+    campaign_run: dict[str, Any],
+    report: StepReport,
+) -> None:
     from clarion.demo.summary import campaign_lift, decision_counts, model_row, table_counts
 
     tables = Table(title="Delta tables (rows read back with delta-rs)")

@@ -61,6 +61,8 @@ def _table_states(names: Sequence[str]) -> dict[str, dict[str, int]]:
     for name in names:
         uri = settings.table_uri(name)
         latest = spark.sql(f"DESCRIBE HISTORY delta.`{uri}` LIMIT 1").first()
+        if latest is None:
+            raise OrchestrationError(f"{name} at {uri} has no Delta history")
         rows = spark.read.format("delta").load(uri).count()
         seen[name] = {"version": int(latest["version"]), "spark_rows": rows}
     return seen
@@ -92,9 +94,11 @@ def run_days_here(
         )
         with create_session() as session:
             tasks = {ti.task_id: ti.state for ti in run.get_task_instances(session=session)}
-            rows = session.scalars(
-                XComModel.get_many(run_id=run.run_id, dag_ids=dag_id, key="return_value")
-            ).all()
+            rows: list[Any] = list(
+                session.scalars(
+                    XComModel.get_many(run_id=run.run_id, dag_ids=dag_id, key="return_value")
+                ).all()
+            )
             results = {row.task_id: XComModel.deserialize_value(row) for row in rows}
         if not tasks:
             dag = bag.dags[dag_id]
