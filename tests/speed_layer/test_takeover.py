@@ -44,7 +44,7 @@ def test_the_survivor_takes_over_with_nothing_lost(
 ) -> None:
     topics = speed_topics("sl_takeover")
     stream = planted_stream(
-        prefix=topics.prefix, events=16_000, resend=10, now_ms=int(time.time() * 1000), seed=3
+        prefix=topics.prefix, events=80_000, resend=10, now_ms=int(time.time() * 1000), seed=3
     )
     seed_batch_view(redis_client, topics.prefix, stream.batch_views)
     # Everything is produced first: the stream's event times are hours old, so a partition
@@ -53,8 +53,13 @@ def test_the_survivor_takes_over_with_nothing_lost(
 
     a = start_consumer(consumers, topics, tmp_path, "a")
     b = start_consumer(consumers, topics, tmp_path, "b")
-    wait_until(lambda: assigned(a) and assigned(b), timeout=60, what="both consumers assigned")
-    assert sorted(assigned(a) + assigned(b)) == list(range(6))
+    # The first consumer logs all six partitions, then its share once the second joins:
+    # wait for the split, not just for both to have logged an assignment.
+    wait_until(
+        lambda: sorted(assigned(a) + assigned(b)) == list(range(6)) and assigned(a) and assigned(b),
+        timeout=90,
+        what="the six partitions split between both consumers",
+    )
     wait_until(lambda: committed_batches(a) >= 2, timeout=60, what="the first consumer to commit")
     progress = GroupProgress(kafka_bootstrap, topics.prefix, topics.events)
     done, total = progress()
