@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LATE_DAYS",
     "STEPS",
+    "TABLES",
     "assign_segments",
     "check_quality",
     "clean_events",
@@ -139,6 +140,19 @@ def check_quality(*, as_of: str | date, settings: Settings | None = None) -> dic
     settings = settings or load_settings()
     return _summary(quality.run(_session(settings, "quality"), settings, as_of=_day(as_of)))
 
+
+# Every table a daily run writes (each rewritten per ``as_of`` or exactly once).
+TABLES = (
+    "bronze.events",
+    "silver.events",
+    "silver.quarantine",
+    "silver.users",
+    "gold.user_features",
+    "gold.user_scores",
+    "gold.user_segments",
+    "ml.model_registry",
+    "quality.validation_results",
+)
 
 STEPS = (
     "ingest_events",
