@@ -53,15 +53,21 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
 
     progress = GroupProgress(kafka_bootstrap, topics.prefix, topics.events)
     consumer = start_consumer(consumers, topics, tmp_path, "c0", "--static-membership")
+    # Kill points are fractions of the stream, spread out and jittered, so the kills land
+    # mid-stream however fast the consumer is; each waits for a commit of the restarted
+    # process first, so every kill interrupts real work, then a random extra moment.
+    targets = [(k + 1) / (KILLS + 1) + rng.uniform(-0.08, 0.08) for k in range(KILLS)]
     kills: list[tuple[int, int]] = []
-    for _ in range(KILLS):
+    for target in targets:
         before = progress()[0]
-        wait_until(
-            lambda before=before: progress()[0] > before or not consumer.alive(),
-            timeout=60,
-            what="a commit of the restarted consumer",
-        )
-        time.sleep(rng.uniform(0.2, 4.0))
+
+        def reached(before: int = before, target: float = target) -> bool:
+            done, total = progress()
+            return (done > before and done >= target * total) or not consumer.alive()
+
+        wait_until(reached, timeout=90, every=0.1, what=f"a commit past {target:.0%} of the stream")
+        assert consumer.alive(), consumer.tail()
+        time.sleep(rng.uniform(0.0, 0.3))
         done, total = progress()
         consumer.kill()
         kills.append((done, total))
