@@ -56,6 +56,13 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=8)
     parser.add_argument("--driver-memory", default="4g")
     parser.add_argument("--kafka-days", type=int, default=1, help="last days sent via Kafka")
+    parser.add_argument(
+        "--reuse-world",
+        action="store_true",
+        help="--state-dir already holds this world, generated and backfilled by an earlier "
+        "run: skip both, drop what that run ingested from Kafka (bronze rows with a topic) "
+        "and send the Kafka days again to a fresh topic",
+    )
     args = parser.parse_args()
 
     import numpy as np
@@ -85,7 +92,7 @@ def main() -> None:
             "driver_memory": args.driver_memory,
         },
     )
-    topic = f"bench.events.{state.name}"
+    topic = f"bench.events.{state.name}" + (f".{int(time.time())}" if args.reuse_world else "")
     settings = settings.model_copy(
         update={"kafka": settings.kafka.model_copy(update={"events_topic": topic})}
     )
@@ -94,11 +101,12 @@ def main() -> None:
     as_of = spec.end_date - timedelta(days=1)
     print(f"world: {spec.users:,} users x {spec.days} days, as_of {as_of}, state {state}")
     early = WorldSpec(users=args.users, days=early_days, start_date=spec.start_date, seed=args.seed)
-    sinks = build_sinks(settings, sink=SinkChoice.delta, overwrite=True)
-    summary, secs = _timed(
-        write_world, early, event_sinks=sinks[0], users_sink=sinks[1], traits_sink=sinks[2]
-    )
-    _stage("generate", secs, f"{summary.events:,} raw events to Delta ({early_days} days)")
+    if not args.reuse_world:
+        sinks = build_sinks(settings, sink=SinkChoice.delta, overwrite=True)
+        summary, secs = _timed(
+            write_world, early, event_sinks=sinks[0], users_sink=sinks[1], traits_sink=sinks[2]
+        )
+        _stage("generate", secs, f"{summary.events:,} raw events to Delta ({early_days} days)")
     if args.kafka_days:
         late = WorldSpec(
             users=args.users, days=args.kafka_days, start_date=early.end_date, seed=args.seed
@@ -109,8 +117,15 @@ def main() -> None:
 
     spark = build_spark_session(settings, app_name="bench-batch")
     spark.sparkContext.setLogLevel("ERROR")
-    counts, secs = _timed(clean_events.run, spark, settings)
-    _stage("backfill", secs, f"clean all early days: {counts.silver:,} silver (not daily)")
+    if args.reuse_world:
+        from delta.tables import DeltaTable
+
+        bronze = DeltaTable.forPath(spark, settings.table_uri(ingest.BRONZE_TABLE))
+        _, secs = _timed(bronze.delete, "topic IS NOT NULL")
+        _stage("reuse", secs, "dropped the earlier run's Kafka rows from bronze.events")
+    else:
+        counts, secs = _timed(clean_events.run, spark, settings)
+        _stage("backfill", secs, f"clean all early days: {counts.silver:,} silver (not daily)")
 
     print(f"--- the daily run for {as_of} (the DAG's steps) ---")
     daily_started = time.perf_counter()

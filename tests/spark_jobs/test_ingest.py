@@ -123,3 +123,54 @@ def test_a_replayed_commit_is_skipped_by_delta(
     monkeypatch.setattr(ingest, "committed_offsets", lambda *args, **kwargs: {})
     assert ingest.run(spark, settings).rows == 20  # read again, but Delta skips the commit
     assert spark.read.format("delta").load(settings.table_uri("bronze.events")).count() == 20
+
+
+@pytest.mark.kafka
+def test_fetch_reads_a_partition_split_across_batches(kafka_bootstrap: str) -> None:
+    """Batches that end a partition mid-log while another is still open, then go on with it:
+    every offset exactly once. (The 1M-user bench stalled on this path when finished
+    partitions were paused; this small topic did not reproduce that stall.)"""
+    from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+    from kafka.admin import NewTopic
+
+    from tests.fixtures.stack import unique_name
+
+    topic, per_partition = unique_name("ingest_split"), 35_000
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        admin.create_topics([NewTopic(topic, 2, 1)])
+        admin.wait_for_topics([topic], timeout_ms=30_000)
+    finally:
+        admin.close()
+    producer = KafkaProducer(
+        bootstrap_servers=kafka_bootstrap,
+        linger_ms=50,
+        compression_type="gzip",
+        batch_size=512 * 1024,
+    )
+    for i in range(per_partition):
+        for p in (0, 1):
+            producer.send(topic, value=b"x" * 200 + str(i).encode(), partition=p)
+    producer.flush()
+    producer.close()
+
+    consumer = KafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=None)
+    try:
+        tps = [TopicPartition(topic, p) for p in (0, 1)]
+        latest = {tp.partition: o for tp, o in consumer.end_offsets(tps).items()}
+        batches = plan_batches(
+            committed={}, earliest={0: 0, 1: 0}, latest=latest, max_records=20_000
+        )
+        assert [[r.partition for r in b] for b in batches] == [[0], [0, 1], [1], [1]]
+        seen: dict[int, list[int]] = {0: [], 1: []}
+        for ranges in batches:
+            table = ingest.fetch(consumer, topic=topic, ranges=ranges, stall_timeout_s=20)
+            for p, o in zip(
+                table.column("partition").to_pylist(),
+                table.column("offset").to_pylist(),
+                strict=True,
+            ):
+                seen[p].append(o)
+    finally:
+        consumer.close()
+    assert seen == {0: list(range(per_partition)), 1: list(range(per_partition))}
