@@ -72,6 +72,32 @@ def _latest_day(spark: Any, uri: str) -> date:
     return latest  # type: ignore[no-any-return]
 
 
+def _echo_targeting(spark: Any, settings: Any, campaign: Any, day: date) -> None:
+    """The ranking, and the uplift model with its held-out Qini when the file names one."""
+    audience = campaign.audience
+    cut = f"best {audience.max_size:,} by {audience.rank_by}" if audience.max_size else "no cap"
+    typer.echo(f"  targeting: {cut}")
+    if audience.uplift is None:
+        return
+    source, outcome = audience.uplift.from_campaign, audience.uplift.outcome
+    scored = _untyped("spark_jobs.uplift_scoring").read_user_uplift(
+        spark, settings, as_of=day, trained_on=source, outcome=outcome
+    )
+    version = scored.select("model_version").first()["model_version"]
+    models = _untyped("spark_jobs.uplift_models").read_uplift_models(
+        spark, settings, trained_on=source
+    )
+    model = next((m for m in models if m.model_version == version), None)
+    quality = (
+        f"; held-out Qini {model.qini:.4f} (ranking by response: {model.qini_response:.4f}, "
+        f"random: 0), {model.train_rows:,} members of runs {model.run_ids}"
+        if model is not None
+        else ""
+    )
+    minimum = f", min_uplift {audience.min_uplift:g}" if audience.min_uplift is not None else ""
+    typer.echo(f"  uplift: {version} ({outcome} from campaign {source}{minimum}){quality}")
+
+
 @app.command()
 def preview(
     file: Annotated[Path, typer.Argument(help="A campaign file.")],
@@ -96,13 +122,14 @@ def preview(
             if as_of
             else _latest_day(spark, settings.table_uri("gold.user_features"))
         )
-        users = jobs.audience_users(spark, settings, as_of=day)
+        users = jobs.audience_users(spark, settings, as_of=day, uplift=campaign.audience.uplift)
         audience = jobs.build_audience(
             users, campaign=campaign, run_id="preview", as_of=day, sent_at=datetime.now(UTC)
         ).cache()
         counts = {r["variant"]: r["count"] for r in audience.groupBy("variant").count().collect()}
         total = sum(counts.values())
         typer.echo(f"{campaign.id}: audience on gold day {day}: {total:,} users")
+        _echo_targeting(spark, settings, campaign, day)
         for arm in [v.name for v in campaign.variants] + ["holdout"]:
             n = counts.get(arm, 0)
             share = 100 * n / total if total else 0.0

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from marketing.campaigns.assignment import HASH_HEX_DIGITS, arm_ranges
 from marketing.campaigns.exceptions import CampaignRunError
-from marketing.campaigns.schema import BUCKETS, Campaign
+from marketing.campaigns.schema import BUCKETS, Campaign, UpliftSource
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -76,7 +76,7 @@ def build_audience(
     Args:
         users: One row per user: ``user_id``, ``segments`` (array of names),
             ``score``, ``locale``, ``reachable_<channel>`` for the campaign's channels,
-            and ``uplift`` when the file sets ``min_uplift``.
+            and ``uplift`` when the file names an uplift model (``audience.uplift``).
         campaign: The checked campaign file.
         run_id: The run's id, written in every row.
         as_of: The gold snapshot day the audience was built from.
@@ -85,7 +85,8 @@ def build_audience(
             ``audience.exclusions.campaigns`` was sent to them recently.
 
     Raises:
-        CampaignRunError: ``min_uplift`` is set but ``users`` has no ``uplift`` column.
+        CampaignRunError: the file names an uplift model but ``users`` has no ``uplift``
+            column (see :func:`audience_users`).
     """
     from pyspark.sql import functions as F
 
@@ -99,12 +100,12 @@ def build_audience(
         frame = frame.where(~F.arrays_overlap(F.coalesce("segments", F.array()), unwanted))
     if audience.min_score is not None:
         frame = frame.where(F.col("score") >= F.lit(audience.min_score))
+    if audience.uplift is not None and "uplift" not in users.columns:
+        raise CampaignRunError(
+            f"campaign {campaign.id}: audience.uplift needs an 'uplift' column per user "
+            "(gold.user_uplift, joined by audience_users): score the uplift model first"
+        )
     if audience.min_uplift is not None:
-        if "uplift" not in users.columns:
-            raise CampaignRunError(
-                f"campaign {campaign.id}: audience.min_uplift needs an 'uplift' column in "
-                "gold.user_scores (score the uplift model first) or remove min_uplift"
-            )
         frame = frame.where(F.col("uplift") >= F.lit(audience.min_uplift))
     if audience.exclusions.users:
         frame = frame.where(~F.col("user_id").isin(list(audience.exclusions.users)))
@@ -118,10 +119,9 @@ def build_audience(
     frame = frame.where(F.size("channels") > 0)
     bucket = assignment_bucket_column(campaign.id)
     frame = frame.withColumn("assignment_bucket", bucket)
-    if audience.max_size is not None:  # the best scored first; ties by the hash, then the id
-        frame = frame.orderBy(
-            F.col("score").desc_nulls_last(), "assignment_bucket", "user_id"
-        ).limit(audience.max_size)
+    if audience.max_size is not None:  # the best ranked first; ties by the hash, then the id
+        best = F.col("uplift" if audience.rank_by == "uplift" else "score").desc_nulls_last()
+        frame = frame.orderBy(best, "assignment_bucket", "user_id").limit(audience.max_size)
     variant, is_holdout = _arm_column(campaign, F.col("assignment_bucket"))
     return frame.select(
         F.lit(campaign.id).alias("campaign_id"),
@@ -163,8 +163,19 @@ def read_run_partition(
     return spark.read.format("delta").load(uri).where(_run_filter(campaign_id, run_id))
 
 
-def audience_users(spark: SparkSession, settings: Settings, *, as_of: date) -> DataFrame:
-    """One row per user of the ``as_of`` snapshot: features, score, segments, locale."""
+def audience_users(
+    spark: SparkSession, settings: Settings, *, as_of: date, uplift: UpliftSource | None = None
+) -> DataFrame:
+    """One row per user of the ``as_of`` snapshot: features, score, segments, locale.
+
+    Args:
+        uplift: The campaign's uplift model, if it names one: adds ``uplift`` (null for
+            users the model did not score) from that day's ``gold.user_uplift``.
+
+    Raises:
+        CampaignRunError: no features for ``as_of``, or ``uplift`` is given and
+            ``gold.user_uplift`` has no scores of that model for ``as_of``.
+    """
     from delta.tables import DeltaTable
     from pyspark.sql import functions as F
 
@@ -180,15 +191,21 @@ def audience_users(spark: SparkSession, settings: Settings, *, as_of: date) -> D
             f"gold.user_features has no rows for {as_of}: run the daily batch for that day first"
         )
     scores = snapshot("gold.user_scores")
-    score_columns = [c for c in ("score", "uplift") if c in scores.columns]
     segments = (
         snapshot("gold.user_segments")
         .groupBy("user_id")
         .agg(F.collect_set("segment").alias("segments"))
     )
-    users = features.join(scores.select("user_id", *score_columns), "user_id", "left").join(
+    users = features.join(scores.select("user_id", "score"), "user_id", "left").join(
         segments, "user_id", "left"
     )
+    if uplift is not None:
+        from spark_jobs.uplift_scoring import read_user_uplift
+
+        scored = read_user_uplift(
+            spark, settings, as_of=as_of, trained_on=uplift.from_campaign, outcome=uplift.outcome
+        )
+        users = users.join(scored.select("user_id", "uplift"), "user_id", "left")
     silver = settings.table_uri("silver.users")
     if DeltaTable.isDeltaTable(spark, silver):
         current = spark.read.format("delta").load(silver).where("is_current")
@@ -228,7 +245,7 @@ def run(
     sent_at: datetime,
 ) -> dict[str, int]:
     """Replace the run's partition of ``gold.campaign_audiences``; returns users per arm."""
-    users = audience_users(spark, settings, as_of=as_of)
+    users = audience_users(spark, settings, as_of=as_of, uplift=campaign.audience.uplift)
     recent = _recent_recipients(spark, settings, campaign=campaign, sent_at=sent_at)
     audience = build_audience(
         users,

@@ -5,8 +5,10 @@ Each campaign has its own tiny DAG file ``dags/campaign_<id>.py`` that calls
 campaign file breaks only its own DAG (docs/adr/0011). The DAG wires tasks that
 call :mod:`clarion.orchestration.campaign_tasks`::
 
-    wait_for_gold_day >> build_audience >> check_audience >> publish_audience
-      >> hand_off >> wait_for_attribution >> measure
+    wait_for_gold_day [>> score_uplift] >> build_audience >> check_audience
+      >> publish_audience >> hand_off >> wait_for_attribution >> measure
+
+``score_uplift`` is there only when the file targets by uplift (``audience.uplift``).
 """
 
 from __future__ import annotations
@@ -72,6 +74,17 @@ def campaign_doc(campaign: Campaign, path: Path) -> str:
     variants = ", ".join(f"{v.name} {v.weight:g} %" for v in campaign.variants)
     end = f"{campaign.end:%Y-%m-%d}" if campaign.end else "no end"
     window = format_duration(campaign.attribution.window)
+    audience, targeting, uplift_step = campaign.audience, "", ""
+    if (uplift := audience.uplift) is not None:
+        minimum = "none" if audience.min_uplift is None else f"{audience.min_uplift:g}"
+        targeting = (
+            f"| uplift | model trained on `{uplift.from_campaign}` ({uplift.outcome}), "
+            f"min {minimum}, rank by {audience.rank_by} |\n"
+        )
+        uplift_step = (
+            f"`score_uplift` (trains on `{uplift.from_campaign}`'s finished runs, "
+            "writes `gold.user_uplift`, Qini in `ml.uplift_models`) → "
+        )
     return f"""# {campaign.name} (`{campaign.id}`)
 
 {campaign.description}
@@ -85,9 +98,9 @@ def campaign_doc(campaign: Campaign, path: Path) -> str:
 | variants | {variants}; holdout {campaign.holdout_percent:g} % |
 | channels | {", ".join(campaign.channels)} |
 | attribution | `{campaign.attribution.conversion_event}` within {window} |
-
+{targeting}
 **Flow:** `wait_for_gold_day` (asset `clarion://gold/daily` for the day before the
-send) → `build_audience` (`gold.campaign_audiences`, hash-based split) →
+send) → {uplift_step}`build_audience` (`gold.campaign_audiences`, hash-based split) →
 `check_audience` (Great Expectations) → `publish_audience` (Cassandra) →
 `hand_off` (intents to `notify.intents`, holdout gets none) →
 `wait_for_attribution` → `measure` (`gold.campaign_results`, HTML report under
@@ -188,6 +201,12 @@ def campaign_dag(campaign_id: str, *, folder: Path | None = None) -> DAG:
             return PokeReturnValue(is_done=plan is not None, xcom_value=plan)
 
         @task
+        def score_uplift(plan: dict[str, str]) -> dict[str, Any]:
+            from clarion.orchestration import campaign_tasks
+
+            return campaign_tasks.score_uplift(campaign_file=file, plan=plan)
+
+        @task
         def build_audience(plan: dict[str, str]) -> dict[str, int]:
             from clarion.orchestration import campaign_tasks
 
@@ -231,8 +250,10 @@ def campaign_dag(campaign_id: str, *, folder: Path | None = None) -> DAG:
             return campaign_tasks.measure(campaign_file=file, plan=plan)
 
         plan = wait_for_gold_day()
+        uplift = [score_uplift(plan)] if campaign.audience.uplift is not None else []
         chain(
             plan,
+            *uplift,
             build_audience(plan),
             check_audience(plan),
             publish_audience(plan),

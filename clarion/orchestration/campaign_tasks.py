@@ -33,6 +33,7 @@ __all__ = [
     "plan_run",
     "publish_audience",
     "run_id_of",
+    "score_uplift",
 ]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -82,6 +83,32 @@ def _session(settings: Settings, campaign: Campaign, step: str) -> SparkSession:
     from spark_jobs.session import build_spark_session
 
     return build_spark_session(settings, app_name=f"clarion-campaign-{campaign.id}-{step}")
+
+
+def score_uplift(
+    *, campaign_file: str | Path, plan: dict[str, str], settings: Settings | None = None
+) -> dict[str, Any]:
+    """Train the uplift model the file names for the run's gold day and score every user.
+
+    The source campaign is read from the same folder as ``campaign_file``; its
+    model for that day is (re)trained from its finished runs and
+    ``gold.user_uplift`` gets exactly that day's slice (rerun-safe).
+    """
+    from spark_jobs import uplift_scoring
+
+    settings, campaign = settings or load_settings(), load_campaign(campaign_file)
+    uplift = campaign.audience.uplift
+    if uplift is None:
+        return {"skipped": "the campaign file names no uplift model"}
+    source = load_campaign(Path(campaign_file).parent / f"{uplift.from_campaign}.yaml")
+    result: dict[str, Any] = uplift_scoring.run(
+        _session(settings, campaign, "uplift"),
+        settings,
+        source=source,
+        outcome=uplift.outcome,
+        as_of=date.fromisoformat(plan["as_of"]),
+    )
+    return result
 
 
 def build_audience(

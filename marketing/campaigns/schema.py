@@ -32,6 +32,7 @@ __all__ = [
     "MessageTemplate",
     "SegmentFilter",
     "Templates",
+    "UpliftSource",
     "Variant",
 ]
 
@@ -83,14 +84,49 @@ class Exclusions(_Strict):
     within: Duration = timedelta(days=7)
 
 
+class UpliftSource(_Strict):
+    """Where the uplift model comes from: a randomized campaign's treated arms vs its holdout.
+
+    The model learns, from that campaign's finished runs, who responded *because*
+    of the message (``outcome`` within its attribution window); it scores every
+    user of the gold day the audience is built from (``gold.user_uplift``).
+    """
+
+    from_campaign: Name = Field(description="id of a campaign with a holdout (may be this one)")
+    outcome: Literal["conversion", "visit"] = "conversion"
+
+
 class Audience(_Strict):
-    """Who the campaign is for: segments, thresholds, exclusions, a size limit."""
+    """Who the campaign is for: segments, thresholds, exclusions, a size limit and its order."""
 
     segments: SegmentFilter = SegmentFilter()
     min_score: float | None = Field(default=None, ge=0, le=1)
     min_uplift: float | None = Field(default=None, ge=-1, le=1)
+    uplift: UpliftSource | None = None
     exclusions: Exclusions = Exclusions()
     max_size: int | None = Field(default=None, ge=1)
+    rank_by: Literal["propensity", "uplift"] = "propensity"
+
+    @model_validator(mode="after")
+    def _uplift_named(self) -> Audience:
+        problems = []
+        if self.uplift is None and self.min_uplift is not None:
+            problems.append(
+                "min_uplift: needs an uplift model; add uplift: {from_campaign: <id of a "
+                "randomized campaign with a holdout>}"
+            )
+        if self.uplift is None and self.rank_by == "uplift":
+            problems.append(
+                "rank_by: 'uplift' needs an uplift model; add uplift: {from_campaign: <id>}"
+            )
+        if self.rank_by == "uplift" and self.max_size is None:
+            problems.append(
+                "rank_by: only orders who is kept when max_size cuts the audience; "
+                "set max_size or remove rank_by"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class Variant(_Strict):
@@ -151,7 +187,11 @@ class CampaignSchedule(_Strict):
 
 
 class FrequencyCapOverride(_Strict):
-    """At most ``limit`` marketing sends per user in any rolling ``window``."""
+    """At most ``limit`` of this campaign's sends per user in any rolling ``window``.
+
+    Carried in each intent (``payload.caps``) and enforced by the dispatcher on top of
+    its global caps, atomically with them: a campaign can only be stricter, never looser.
+    """
 
     window: Duration
     limit: int = Field(ge=0)
@@ -237,6 +277,14 @@ class Campaign(_Strict):
             for key in variant.templates:
                 if key not in self.channels:
                     problems.append(f"variants.{index}.templates.{key}: not a campaign channel")
+        uplift = self.audience.uplift
+        if (
+            uplift is not None
+            and uplift.from_campaign == self.id
+            and uplift.outcome == "visit"
+            and self.attribution.visit_event is None
+        ):
+            problems.append("audience.uplift.outcome: 'visit' needs attribution.visit_event")
         if self.end is not None and self.end <= self.start:
             problems.append("end: must be after start")
         at = self.schedule.at

@@ -54,7 +54,9 @@ def test_every_campaign_file_yields_its_dag(dag_bag: DagBag) -> None:
     for path in campaign_files():
         campaign = load_campaign(path)
         dag = dag_bag.dags[dag_id_of(campaign.id)]
-        assert [t.task_id for t in dag.topological_sort()] == TASKS
+        # A file that targets by uplift scores it for the gold day before building its audience.
+        uplift = ["score_uplift"] if campaign.audience.uplift is not None else []
+        assert [t.task_id for t in dag.topological_sort()] == [TASKS[0], *uplift, *TASKS[1:]]
         assert {"clarion", "campaign", campaign.owner} <= set(dag.tags)
         assert campaign.name in (dag.doc_md or "") and dag.max_active_runs >= 1
         assert all(t.owner == campaign.owner and t.retries >= 1 for t in dag.tasks)
@@ -75,6 +77,9 @@ def test_every_campaign_file_yields_its_dag(dag_bag: DagBag) -> None:
     # Runs stay open until attribution closes: daily with a 3-day window -> 4 may overlap.
     assert dag_bag.dags["campaign_cart_recovery_push"].max_active_runs == 4
     assert dag_bag.dags["campaign_winback_lapsed_buyers"].max_active_runs == 2
+    persuadables = dag_bag.dags["campaign_hillstrom_persuadables"]
+    assert persuadables.get_task("score_uplift").upstream_task_ids == {"wait_for_gold_day"}
+    assert "`score_uplift` (trains on `hillstrom`" in (persuadables.doc_md or "")
     waits = dag_bag.dags["campaign_winback_lapsed_buyers"].get_task("wait_for_gold_day")
     assert [a.uri for a in waits.inlets] == ["clarion://gold/daily"]
 

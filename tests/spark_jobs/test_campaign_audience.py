@@ -102,9 +102,9 @@ def test_selection_follows_the_file_and_the_split_matches_python(spark: SparkSes
     assert all(chosen[u]["channels"] == ["push", "email"] for u in first)
 
 
-def test_max_size_keeps_the_best_scored_and_min_uplift_needs_its_column(
-    spark: SparkSession,
-) -> None:
+def test_max_size_keeps_the_best_scored_or_the_best_uplift(spark: SparkSession) -> None:
+    from pyspark.sql import functions as F
+
     everyone = build_audience(
         _users(spark), campaign=_campaign(), run_id="r1", as_of=AS_OF, sent_at=SENT_AT
     ).collect()
@@ -119,10 +119,30 @@ def test_max_size_keeps_the_best_scored_and_min_uplift_needs_its_column(
     assert len(kept) == 25 < len(everyone)
     lowest_kept = min(r["score"] for r in capped)
     assert all(r["score"] <= lowest_kept for r in everyone if r["user_id"] not in kept)
-    with pytest.raises(CampaignRunError, match="min_uplift needs an 'uplift' column"):
+
+    # Uplift runs against the score here: rank_by picks it, min_uplift filters on it.
+    with_uplift = _users(spark).withColumn(
+        "uplift", (F.lit(1.0) - F.col("score")) / 10 - F.lit(0.02)
+    )
+    targeting = {"uplift": {"from_campaign": "spring_sale"}, "max_size": 25}
+    by_uplift = build_audience(
+        with_uplift,
+        campaign=_campaign(audience={**targeting, "rank_by": "uplift", "min_uplift": 0.05}),
+        run_id="r1",
+        as_of=AS_OF,
+        sent_at=SENT_AT,
+    ).collect()
+    reachable = build_audience(
+        with_uplift, campaign=_campaign(audience={}), run_id="r1", as_of=AS_OF, sent_at=SENT_AT
+    ).collect()
+    chosen = {r["user_id"] for r in by_uplift}
+    highest_kept = max(r["score"] for r in by_uplift)
+    assert len(chosen) == 25 and highest_kept <= 0.3  # uplift >= 0.05 <=> score <= 0.3
+    assert all(r["score"] >= highest_kept for r in reachable if r["user_id"] not in chosen)
+    with pytest.raises(CampaignRunError, match=r"audience\.uplift needs an 'uplift' column"):
         build_audience(
             _users(spark),
-            campaign=_campaign(audience={"min_uplift": 0.01}),
+            campaign=_campaign(audience=targeting),
             run_id="r1",
             as_of=AS_OF,
             sent_at=SENT_AT,
