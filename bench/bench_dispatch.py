@@ -112,14 +112,22 @@ def follow(rig: Rig, progress: GroupProgress, procs: list[Any], expected: int) -
 
 
 def dispatch_rate(
-    settings: Settings, session: Any, tmp: Path, n: int, processes: int, *, view: bool = False
+    settings: Settings,
+    session: Any,
+    tmp: Path,
+    n: int,
+    processes: int,
+    *,
+    batch_size: int,
+    view: bool = False,
 ) -> float:
     users = [f"u{i:07d}" for i in range(n)]
     rig = make_rig(settings, session, tmp, users)
     produce(settings, rig.intents_topic, (campaign_intent(u) for u in users))
     progress = group_progress(settings, rig)
     procs = [
-        rig.spawn(instance=f"r{processes}-{k}", idle_exit=15.0, view=view) for k in range(processes)
+        rig.spawn(instance=f"r{processes}-{k}", idle_exit=15.0, view=view, batch_size=batch_size)
+        for k in range(processes)
     ]
     try:
         seen = follow(rig, progress, procs, n)
@@ -150,11 +158,13 @@ def bare_rate(settings: Settings, session: Any, tmp: Path, n: int) -> float:
     return n / (time.monotonic() - started)
 
 
-def fan_out(settings: Settings, session: Any, tmp: Path, n: int) -> dict[str, Any]:
+def fan_out(
+    settings: Settings, session: Any, tmp: Path, n: int, *, batch_size: int
+) -> dict[str, Any]:
     users = [f"u{i:07d}" for i in range(n)]
     rig = make_rig(settings, session, tmp, users)
     progress = group_progress(settings, rig)
-    procs = [rig.spawn(instance=f"f{k}", idle_exit=60.0) for k in range(2)]
+    procs = [rig.spawn(instance=f"f{k}", idle_exit=60.0, batch_size=batch_size) for k in range(2)]
     time.sleep(8)  # let both join the group before the first intent
     started = time.monotonic()
     produce(settings, rig.intents_topic, (campaign_intent(u) for u in users))
@@ -199,11 +209,16 @@ def main() -> None:
     parser.add_argument("--intents", type=int, default=30_000)
     parser.add_argument("--fanout", default="100000", help="comma list of audience sizes")
     parser.add_argument("--with-view", action="store_true", help="also 1 process reading views")
+    parser.add_argument(
+        "--batch-size", type=int, default=2000, help="records per batch and transaction"
+    )
     args = parser.parse_args()
     settings = load_settings()
     tmp = Path(tempfile.mkdtemp(prefix="bench_dispatch_"))
     session = cluster(settings).connect()
-    print(f"{args.intents} campaign intents, 4 partitions, 500 per batch; logs in {tmp}")
+    print(
+        f"{args.intents} campaign intents, 4 partitions, {args.batch_size} per batch; logs in {tmp}"
+    )
     try:
         run(settings, session, tmp, args)
     finally:
@@ -213,9 +228,10 @@ def main() -> None:
 def run(settings: Settings, session: Any, tmp: Path, args: argparse.Namespace) -> None:
     bare = bare_rate(settings, session, tmp, args.intents)
     bare_load = load()
-    one = dispatch_rate(settings, session, tmp, args.intents, 1)
+    size = args.batch_size
+    one = dispatch_rate(settings, session, tmp, args.intents, 1, batch_size=size)
     one_load = load()
-    two = dispatch_rate(settings, session, tmp, args.intents, 2)
+    two = dispatch_rate(settings, session, tmp, args.intents, 2, batch_size=size)
     two_load = load()
     print(f"bare kafka-python poll loop : {bare:10,.0f} intents/s ({bare_load})")
     print(f"dispatcher, 1 process       : {one:10,.0f} notifications/s ({one_load})")
@@ -224,10 +240,10 @@ def run(settings: Settings, session: Any, tmp: Path, args: argparse.Namespace) -
     )
     print(f"1 process / bare poll loop  : {one / bare:10.3f}")
     if args.with_view:
-        viewed = dispatch_rate(settings, session, tmp, args.intents, 1, view=True)
+        viewed = dispatch_rate(settings, session, tmp, args.intents, 1, batch_size=size, view=True)
         print(f"1 process, merged view read : {viewed:10,.0f} notifications/s ({load()})")
     for n in (int(x) for x in args.fanout.split(",") if x):
-        r = fan_out(settings, session, tmp, n)
+        r = fan_out(settings, session, tmp, n, batch_size=size)
         peaks = ", ".join(f"{mb:.0f}" for mb in r["peak_mb"])
         print(
             f"fan-out {n:>9,} recipients: {r['seconds']:7.1f} s end to end "

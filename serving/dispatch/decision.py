@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, JsonValue, model_validator
 
@@ -26,6 +26,7 @@ Reason = Literal[
     "shed_overload",
     "rate_limited",
     "frequency_capped",
+    "campaign_capped",
     "template_error",
 ]
 REASONS: Final[tuple[Reason, ...]] = get_args(Reason)
@@ -44,6 +45,7 @@ REASON_OUTCOME: Final[dict[Reason, Outcome]] = {
     "unreachable": "suppress",
     "shed_overload": "suppress",
     "frequency_capped": "suppress",
+    "campaign_capped": "suppress",  # under the global caps, over the campaign's own
     "template_error": "suppress",  # the runtime could not render the send; nothing was spent
 }
 
@@ -74,15 +76,16 @@ class Decision(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Decision:
-        if REASON_OUTCOME[self.reason] != self.outcome:
-            raise ValueError(f"reason {self.reason!r} belongs to {REASON_OUTCOME[self.reason]!r}")
-        if (self.outcome == "defer") != (self.deliver_at is not None):
-            raise ValueError("deliver_at is required for a defer and only for a defer")
-        if self.deliver_at is not None and self.deliver_at <= self.decided_at:
-            raise ValueError("deliver_at must be after decided_at")
-        if self.outcome == "send" and self.channel is None:
-            raise ValueError("a send names its channel")
+        _check(self)
         return self
+
+    @classmethod
+    def trusted(cls, **fields: Any) -> Decision:
+        """A decision from values the dispatcher built itself (aware datetimes, JSON-safe
+        inputs): the cross-field rules are checked, the per-field validation is skipped."""
+        decision = cls.model_construct(**fields)
+        _check(decision)
+        return decision
 
     def to_json(self) -> str:
         """One line of JSON for the decision log."""
@@ -91,3 +94,15 @@ class Decision(BaseModel):
     @classmethod
     def from_json(cls, text: str | bytes) -> Decision:
         return cls.model_validate_json(text)
+
+
+def _check(d: Decision) -> None:
+    """The rules across fields (ValueError): a reason's outcome, deliver_at, a send's channel."""
+    if REASON_OUTCOME[d.reason] != d.outcome:
+        raise ValueError(f"reason {d.reason!r} belongs to {REASON_OUTCOME[d.reason]!r}")
+    if (d.outcome == "defer") != (d.deliver_at is not None):
+        raise ValueError("deliver_at is required for a defer and only for a defer")
+    if d.deliver_at is not None and d.deliver_at <= d.decided_at:
+        raise ValueError("deliver_at must be after decided_at")
+    if d.outcome == "send" and d.channel is None:
+        raise ValueError("a send names its channel")

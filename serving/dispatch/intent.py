@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from clarion.events import Channel
 from serving.dispatch._types import Duration, TimeZoneName
@@ -23,6 +33,8 @@ _ALLOWED_PRIORITIES: dict[Source, tuple[Priority, ...]] = {
     "transactional": ("transactional",),
 }
 
+_CAPS: TypeAdapter[tuple[FrequencyCap, ...]] = TypeAdapter(tuple[FrequencyCap, ...])
+
 # User ids become Redis Cluster hash tags ({u123}), so they may not hold braces.
 _USER_ID = r"^[^{}\s]+$"
 
@@ -39,6 +51,11 @@ class Intent(_Frozen):
     notification (per user): however often it is submitted, it is sent at most
     once. ``event_time`` is when the cause happened (the trigger's event), if any.
     ``ttl`` overrides the policy's default staleness horizon for the class.
+
+    A campaign intent may carry its campaign's own frequency caps in
+    ``payload.caps`` (``[{"window": "24h", "limit": 1}]``, as the campaign hand-off
+    writes them): :attr:`campaign_caps`, counted per campaign (``source_id``) and
+    enforced on top of the global caps. They are ignored on other sources.
     """
 
     intent_id: str = Field(min_length=1)
@@ -53,6 +70,7 @@ class Intent(_Frozen):
     event_time: AwareDatetime | None = None
     ttl: Duration | None = None
     send_after: AwareDatetime | None = None
+    _campaign_caps: tuple[FrequencyCap, ...] = PrivateAttr(default=())
 
     @model_validator(mode="after")
     def _consistent(self) -> Intent:
@@ -63,7 +81,22 @@ class Intent(_Frozen):
             raise ValueError(
                 f"priority {self.priority!r}: a {self.source} intent must be {allowed}"
             )
+        caps = self.payload.get("caps")
+        if self.source == "campaign" and caps is not None:
+            try:
+                self._campaign_caps = _CAPS.validate_python(caps)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                raise ValueError(
+                    f"payload.caps{'.' + where if where else ''}: {first['msg']}"
+                ) from None
         return self
+
+    @property
+    def campaign_caps(self) -> tuple[FrequencyCap, ...]:
+        """The campaign's own caps (``payload.caps``), or () for none or another source."""
+        return self._campaign_caps
 
     def expires_at(self, default_ttl: timedelta) -> datetime:
         """When the intent goes stale: ``created_at + (ttl or the class default)``."""

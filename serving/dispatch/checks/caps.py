@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from pydantic import JsonValue
 
@@ -23,26 +24,45 @@ __all__ = [
     "count_in_windows",
     "effective_caps",
     "ledger_retention",
+    "longest_window",
     "under_every_cap",
 ]
 
 
 @dataclass(frozen=True, slots=True)
 class CapVerdict:
-    """What a ledger saw: the count per cap (before this send) and whether it was recorded."""
+    """What a ledger saw: the count per cap (before this send) and whether it was recorded;
+    for a campaign send, also the campaign's own caps and its count of that campaign's sends."""
 
     caps: tuple[FrequencyCap, ...]
     counts: tuple[int, ...]
     allowed: bool
     recorded: bool
+    campaign_id: str | None = None
+    campaign_caps: tuple[FrequencyCap, ...] = ()
+    campaign_counts: tuple[int, ...] = ()
+
+    def refusal(self) -> Literal["frequency_capped", "campaign_capped"] | None:
+        """Why it was not allowed: a global cap first, else the campaign's own; None if sent."""
+        if self.allowed:
+            return None
+        return "campaign_capped" if under_every_cap(self.counts, self.caps) else "frequency_capped"
 
     def facts(self) -> dict[str, JsonValue]:
-        return {
-            "caps": [
-                {"window_seconds": cap.window.total_seconds(), "limit": cap.limit, "count": count}
-                for cap, count in zip(self.caps, self.counts, strict=True)
-            ]
-        }
+        out: dict[str, JsonValue] = {"caps": _cap_facts(self.caps, self.counts)}
+        if self.campaign_caps:
+            out["campaign"] = {
+                "id": self.campaign_id,
+                "caps": _cap_facts(self.campaign_caps, self.campaign_counts),
+            }
+        return out
+
+
+def _cap_facts(caps: Sequence[FrequencyCap], counts: Sequence[int]) -> list[JsonValue]:
+    return [
+        {"window_seconds": cap.window.total_seconds(), "limit": cap.limit, "count": count}
+        for cap, count in zip(caps, counts, strict=True)
+    ]
 
 
 def count_in_windows(
@@ -60,6 +80,11 @@ def under_every_cap(counts: Sequence[int], caps: Sequence[FrequencyCap]) -> bool
 def effective_caps(policy: DispatchPolicy, recipient: Recipient) -> tuple[FrequencyCap, ...]:
     """The user's own caps when the merged view gives an override, else the policy's."""
     return recipient.cap_override if recipient.cap_override is not None else policy.caps
+
+
+def longest_window(caps: Sequence[FrequencyCap]) -> timedelta | None:
+    """How long a ledger of these caps must remember a send; None for no caps."""
+    return max((cap.window for cap in caps), default=None)
 
 
 def ledger_retention(policy: DispatchPolicy, recipient: Recipient) -> timedelta | None:

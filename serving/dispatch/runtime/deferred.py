@@ -106,11 +106,14 @@ class DeferredQueue:
         """Up to ``limit`` due entries, leased for ``visibility``; shards taken in turn."""
         lease_ms = _ms(now + visibility)
         out: list[Claimed] = []
+        due = self._shards_with_due(now)  # one round trip; usually none is due
         for _ in range(self._shards):
             if len(out) >= limit:
                 break
             shard = self._next
             self._next = (self._next + 1) % self._shards
+            if shard not in due:
+                continue
             found: list[Any] = self._claim(
                 keys=self._keys(shard), args=[_ms(now), limit - len(out), lease_ms]
             )
@@ -121,6 +124,12 @@ class DeferredQueue:
                 )
                 out.append(Claimed(member, raw, shard, lease_ms))
         return out
+
+    def _shards_with_due(self, now: datetime) -> set[int]:
+        pipe = self._client.pipeline(transaction=False)
+        for shard in range(self._shards):
+            pipe.zcount(self._keys(shard)[0], "-inf", _ms(now))
+        return {shard for shard, n in enumerate(pipe.execute()) if n}
 
     def ack_many(self, claimed: Sequence[Claimed]) -> None:
         """Remove finished entries whose lease is unchanged (not re-deferred meanwhile)."""

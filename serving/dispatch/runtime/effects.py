@@ -8,6 +8,12 @@
 4. Redis: an ``effects done`` mark per send, and the finished deferred entries
    acknowledged.
 
+Steps 1 and 2 run while the transaction of step 3 is being filled: the two
+Cassandra tables on two pool threads, the records produced meanwhile (invisible
+to ``read_committed`` readers until the commit). The offsets and the commit wait
+for both writes to succeed; a failed write aborts the transaction. So the order
+that matters, everything durable before the commit, is kept.
+
 A crash before 3 replays the batch: sends come back as ``duplicate`` without
 their done mark and are redone (same rows, same notification id) once the
 settle time has passed; everything else is decided again. A crash between 3 and
@@ -18,7 +24,8 @@ ack was lost comes back and is found ``duplicate`` and done.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -67,6 +74,7 @@ class EffectsWriter:
         producer: OutboundProducer,
         client: redis.Redis,
         done_retention: timedelta,
+        pool: Executor,
         attempts: int = 3,
     ) -> None:
         self._options = options
@@ -78,6 +86,7 @@ class EffectsWriter:
         self._keys = KeySpace(options.key_prefix)
         self._done_ms = int(done_retention.total_seconds() * 1000)
         self._attempts = attempts
+        self._pool = pool
 
     def effects_done(self, pairs: Sequence[tuple[str, str]]) -> list[bool]:
         """Whether each (user, idempotency key)'s send effects were confirmed (one round trip)."""
@@ -89,19 +98,32 @@ class EffectsWriter:
         return [bool(n) for n in pipe.execute()]
 
     def apply(self, batch: BatchEffects, *, group_metadata: Any) -> None:
-        """Raises :class:`TransactionLost` when Kafka refused the batch ``attempts`` times."""
+        """Raises :class:`TransactionLost` when Kafka refused the batch ``attempts`` times,
+        and the Cassandra or Redis error when a write before the commit failed."""
         sends = [p for p in batch.planned if p.message is not None]
-        self._decisions.write_many(
-            [
-                DecisionRecord(
-                    decision=p.decision,
-                    source=p.item.intent.source,
-                    source_id=p.item.intent.source_id,
-                )
-                for p in batch.planned
-            ]
-        )
-        self._inbox.write_many([InboxItem.of(p.message) for p in sends if p.message is not None])
+        records = [
+            DecisionRecord(
+                decision=p.decision, source=p.item.intent.source, source_id=p.item.intent.source_id
+            )
+            for p in batch.planned
+        ]
+        items = [InboxItem.of(p.message) for p in sends if p.message is not None]
+        writes = [
+            self._pool.submit(self._decisions.write_many, records),
+            self._pool.submit(self._inbox.write_many, items),
+        ]
+        try:
+            self._durable_then_publish(batch, sends, writes, group_metadata)
+        finally:
+            wait(writes)  # never leave a write running into the next batch
+
+    def _durable_then_publish(
+        self,
+        batch: BatchEffects,
+        sends: list[Planned],
+        writes: list[Future[None]],
+        group_metadata: Any,
+    ) -> None:
         deferrals = [
             (
                 deferred_member(p.item.intent.user_id, p.item.intent.idempotency_key),
@@ -112,7 +134,12 @@ class EffectsWriter:
             if p.decision.deliver_at is not None
         ]
         self._deferred.defer_many(deferrals)
-        self._publish(self._kafka_records(batch), batch, group_metadata)
+
+        def written() -> None:
+            for write in writes:
+                write.result()  # raises the write's error: the transaction is aborted
+
+        self._publish(self._kafka_records(batch), batch, group_metadata, before_commit=written)
         pipe = self._client.pipeline(transaction=False)
         for p in sends:
             intent = p.item.intent
@@ -149,14 +176,27 @@ class EffectsWriter:
         return records
 
     def _publish(
-        self, records: list[KafkaRecord], batch: BatchEffects, group_metadata: Any
+        self,
+        records: list[KafkaRecord],
+        batch: BatchEffects,
+        group_metadata: Any,
+        *,
+        before_commit: Callable[[], None],
     ) -> None:
+        """One transaction; ``before_commit`` runs once the records are produced, before
+        the offsets and the commit (the producer reads the records lazily)."""
         if not records and not batch.offsets:
+            before_commit()
             return
+
+        def then_ready() -> Iterator[KafkaRecord]:
+            yield from records
+            before_commit()
+
         for attempt in range(1, self._attempts + 1):
             try:
                 self._producer.publish(
-                    records, offsets=batch.offsets, group_metadata=group_metadata
+                    then_ready(), offsets=batch.offsets, group_metadata=group_metadata
                 )
                 return
             except kafka_errors.KafkaError as exc:

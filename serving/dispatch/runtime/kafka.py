@@ -9,7 +9,7 @@ not at all.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,11 +44,14 @@ class Record:
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self) -> None:
+    def __init__(self, on_revoked: Callable[[], None] | None = None) -> None:
         self.lock = threading.Lock()
         self.changed = False
+        self._on_revoked = on_revoked
 
     def on_partitions_revoked(self, revoked: Any) -> None:
+        if self._on_revoked is not None:
+            self._on_revoked()  # while the generation is still ours: let its commit land
         with self.lock:
             self.changed = True
 
@@ -58,9 +61,14 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
 
 
 class IntentConsumer:
-    def __init__(self, options: RuntimeOptions) -> None:
+    """``on_revoked`` runs (in ``poll``) before this member gives its partitions up: the
+    dispatcher finishes the transaction of the batch it decided from them there."""
+
+    def __init__(
+        self, options: RuntimeOptions, *, on_revoked: Callable[[], None] | None = None
+    ) -> None:
         self._options = options
-        self._listener = _Listener()
+        self._listener = _Listener(on_revoked)
         self.client = group_consumer(
             options.kafka,
             group_id=options.group_id,

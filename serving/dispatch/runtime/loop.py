@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,6 +62,40 @@ log = structlog.get_logger("serving.dispatch.runtime")
 def _utc_ms() -> datetime:
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+# Errors after which a batch is replayed from the committed offsets.
+_REPLAYABLE: tuple[type[BaseException], ...] = (
+    TransactionLost,
+    redis.RedisError,
+    kafka_errors.KafkaError,
+    DriverException,
+    NoHostAvailable,
+    InboxError,
+    OSError,
+)
+
+
+def _drained(pending: Future[BatchStats] | None) -> BatchStats | None:
+    """Wait for a batch's effects; its own failure is dropped (the batch replays)."""
+    if pending is None:
+        return None
+    try:
+        return pending.result()
+    except _REPLAYABLE as exc:
+        log.warning("batch lost; it replays", error=repr(exc))
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """A decided batch waiting for its effects."""
+
+    effects: BatchEffects
+    group_metadata: Any
+    records: int
+    now: datetime
+    started: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +147,10 @@ class Dispatcher:
         )
         self.deferred = DeferredQueue(redis_client, key_prefix=options.key_prefix)
         self.producer = OutboundProducer(options)
+        # Merged-view reads, and the two Cassandra writes of a batch run side by side.
+        self._pool = ThreadPoolExecutor(max(2, options.decide_threads), thread_name_prefix="io")
+        self._effects_thread = ThreadPoolExecutor(1, thread_name_prefix="effects")
+        self._pending: Future[BatchStats] | None = None  # the batch whose effects are running
         self.effects = EffectsWriter(
             options=options,
             inbox=InboxStore(cassandra_session, config=inbox_config),
@@ -121,16 +159,16 @@ class Dispatcher:
             producer=self.producer,
             client=redis_client,
             done_retention=policy.idempotency.retention,
+            pool=self._pool,
         )
         self.consumer: IntentConsumer | None = None
         self.totals: dict[str, int] = {"records": 0, "deferred": 0, "dead_letters": 0, "sends": 0}
-        self._pool = ThreadPoolExecutor(options.decide_threads, thread_name_prefix="decide")
 
     def start(self) -> None:
         """Set up the stores, fence any predecessor's transaction, join the group."""
         self.stores.setup()
         self.producer.start()
-        self.consumer = IntentConsumer(self.options)
+        self.consumer = IntentConsumer(self.options, on_revoked=self._settle_pending)
         log.info(
             "dispatcher started",
             instance=self.options.instance_id,
@@ -141,37 +179,54 @@ class Dispatcher:
 
     def run(self, stop: threading.Event, *, idle_exit_after: float | None = None) -> None:
         """Until ``stop`` is set (SIGTERM), or after ``idle_exit_after`` s without work
-        (counted from when the group first assigned this process partitions)."""
+        (counted from when the group first assigned this process partitions).
+
+        Pipelined: batch N's effects are made durable on the effects thread while batch
+        N+1 is polled and decided; N+1's effects start only once N has committed (one
+        transaction at a time, in order). When N fails, N+1 is dropped and the consumer
+        rewinds: its decisions replay as sends without a done mark, redone after the
+        settle time, exactly as after a crash at the same point.
+        """
         idle_since = time.monotonic()
         pause = 0.5
         while not stop.is_set():
             try:
-                stats = self.run_once()
+                batch = self._prepare()
+                previous, self._pending = self._pending, None
+                self._count(previous.result() if previous is not None else None)
+                if batch is not None:
+                    self._pending = self._effects_thread.submit(self._apply, batch)
                 pause = 0.5
-            except TransactionLost as exc:
-                log.warning("batch lost; rewinding", error=str(exc))
+            except _REPLAYABLE as exc:
+                self._count(_drained(self._pending))  # its commit must land before the rewind
+                self._pending = None
                 self._rewind()
+                if isinstance(exc, TransactionLost):
+                    log.warning("batch lost; rewinding", error=str(exc))
+                else:
+                    log.error("infrastructure error; rewinding and retrying", error=repr(exc))
+                    stop.wait(pause)
+                    pause = min(pause * 2, 30.0)
                 continue
-            except (
-                redis.RedisError,
-                kafka_errors.KafkaError,
-                DriverException,
-                NoHostAvailable,
-                InboxError,
-                OSError,
-            ) as exc:
-                log.error("infrastructure error; rewinding and retrying", error=repr(exc))
-                self._rewind()
-                stop.wait(pause)
-                pause = min(pause * 2, 30.0)
-                continue
-            for name in self.totals:
-                self.totals[name] += getattr(stats, name)
             joining = self.consumer is not None and not self.consumer.assigned()
-            if stats.records or stats.deferred or joining:  # idle only counts once in the group
+            if batch is not None or joining:  # idle only counts once in the group
                 idle_since = time.monotonic()
             elif idle_exit_after is not None and time.monotonic() - idle_since > idle_exit_after:
                 break
+        previous, self._pending = self._pending, None
+        if previous is not None:  # the batch in hand is finished
+            self._count(previous.result())
+
+    def _settle_pending(self) -> None:
+        """Wait for the batch in flight (its outcome is read by :meth:`run`)."""
+        pending = self._pending
+        if pending is not None:
+            wait([pending])
+
+    def _count(self, stats: BatchStats | None) -> None:
+        if stats is not None:
+            for name in self.totals:
+                self.totals[name] += getattr(stats, name)
 
     def _rewind(self) -> None:
         if self.consumer is not None:
@@ -181,6 +236,12 @@ class Dispatcher:
                 log.warning("rewind failed; the next poll restarts from commits", error=repr(exc))
 
     def run_once(self) -> BatchStats:
+        """One batch, start to commit (no pipelining)."""
+        batch = self._prepare()
+        return BatchStats(0, 0, 0, 0) if batch is None else self._apply(batch)
+
+    def _prepare(self) -> _Batch | None:
+        """Poll, parse, read the facts and decide: everything before the effects."""
         consumer = self.consumer
         if consumer is None:
             raise ClarionError("Dispatcher.start() was not called")
@@ -193,6 +254,8 @@ class Dispatcher:
             visibility=timedelta(seconds=self.options.deferred_visibility_seconds),
         )
         self.metrics.deferred_due.set(len(claimed))
+        if not records and not claimed:
+            return None
         items: list[WorkItem] = []
         dead: list[DeadLetter] = []
         for r in records:
@@ -209,27 +272,32 @@ class Dispatcher:
                 items.append(WorkItem(parse_intent(c.raw), c.raw, "deferred"))
             except IntentFormatError as exc:
                 dead.append(DeadLetter(None, c.raw, exc.reason, exc.detail, "deferred", -1, -1))
-        if not records and not claimed:
-            return BatchStats(0, 0, 0, 0)
         lag = consumer.lag()
         self.metrics.lag.set(lag)
         oldest = min((r.timestamp_ms for r in records if r.timestamp_ms > 0), default=None)
         age = 0.0 if oldest is None else max(0.0, now.timestamp() - oldest / 1000)
         load = LoadSignal(queue_depth=lag, lag_seconds=age)
         planned = self._plan(items, now=now, load=load, dead=dead)
-        self.effects.apply(
-            BatchEffects(
-                planned=planned,
-                dead_letters=dead,
-                offsets=next_offsets(records),
-                claimed={c.member: c for c in claimed},
-            ),
-            group_metadata=consumer.group_metadata(),
+        effects = BatchEffects(
+            planned=planned,
+            dead_letters=dead,
+            offsets=next_offsets(records),
+            claimed={c.member: c for c in claimed},
         )
+        return _Batch(effects, consumer.group_metadata(), len(records), now, started)
+
+    def _apply(self, batch: _Batch) -> BatchStats:
+        effects = batch.effects
+        self.effects.apply(effects, group_metadata=batch.group_metadata)
         self.metrics.transactions.labels("committed").inc()
-        self.metrics.observe(planned, dead, seconds=time.perf_counter() - started, now=now)
-        sends = sum(1 for p in planned if p.message is not None)
-        return BatchStats(len(records), len(claimed), len(dead), sends)
+        self.metrics.observe(
+            effects.planned,
+            effects.dead_letters,
+            seconds=time.perf_counter() - batch.started,
+            now=batch.now,
+        )
+        sends = sum(1 for p in effects.planned if p.message is not None)
+        return BatchStats(batch.records, len(effects.claimed), len(effects.dead_letters), sends)
 
     def _plan(
         self, items: list[WorkItem], *, now: datetime, load: LoadSignal, dead: list[DeadLetter]
@@ -272,6 +340,7 @@ class Dispatcher:
             self.consumer.close()
             self.consumer = None
         self.producer.close()
+        self._effects_thread.shutdown(wait=True)
         self._pool.shutdown(wait=True)
         self.stores.close()
         self.metrics.close()

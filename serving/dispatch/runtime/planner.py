@@ -36,8 +36,8 @@ from serving.view.merged import MergedView
 
 __all__ = ["Facts", "Planner"]
 
-# Payload fields for the dispatcher only (rendering, the campaign's own caps, which the
-# dispatcher does not enforce yet); the rest travels with the message.
+# Payload fields for the dispatcher only (rendering, the campaign's own caps, enforced by
+# the decision); the rest travels with the message.
 _RENDER_ONLY = ("template", "template_id", "default_locale", "caps")
 
 

@@ -1,4 +1,5 @@
-"""The Lua scripts behind the Redis stores. Each touches exactly one key (cluster-safe)."""
+"""The Lua scripts behind the Redis stores. Each touches one key, or keys of one user
+(one hash tag, one slot): cluster-safe."""
 
 from __future__ import annotations
 
@@ -40,30 +41,49 @@ end
 return 0
 """
 
-# KEYS[1] per-user sorted set. ARGV: at_ms, entry, retention_ms, mode (enforce|count),
-# then window_ms, limit pairs. Trims, counts every window, records when allowed.
-# Returns {allowed, recorded, count_1, ..., count_n}.
+# KEYS[1] per-user sorted set; KEYS[2] (optional) the user's sorted set for one campaign.
+# ARGV: at_ms, entry, retention_ms, mode (enforce|count), n (global window/limit pairs),
+# the n pairs, then with KEYS[2]: its retention_ms and its own window_ms, limit pairs.
+# Trims, counts every window of both, records in both only when all are under (or count).
+# Returns {allowed, recorded, global_ok, campaign_ok, n global counts..., campaign counts...}.
 CAP_CHECK_AND_RECORD: Final = """
 local at = tonumber(ARGV[1])
-local retention = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', at - retention))
-local result = {1, 0}
-for i = 5, #ARGV, 2 do
-  local since = string.format('(%.0f', at - tonumber(ARGV[i]))
-  local count = redis.call('ZCOUNT', KEYS[1], since, '+inf')
-  result[#result + 1] = count
-  if count >= tonumber(ARGV[i + 1]) then result[1] = 0 end
+local n = tonumber(ARGV[5])
+local function trim(key, retention)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('%.0f', at - retention))
+end
+local function count(key, first, last, result)
+  local ok = 1
+  for i = first, last, 2 do
+    local since = string.format('(%.0f', at - tonumber(ARGV[i]))
+    local c = redis.call('ZCOUNT', key, since, '+inf')
+    result[#result + 1] = c
+    if c >= tonumber(ARGV[i + 1]) then ok = 0 end
+  end
+  return ok
+end
+local result = {0, 0, 1, 1}
+trim(KEYS[1], tonumber(ARGV[3]))
+result[3] = count(KEYS[1], 6, 5 + 2 * n, result)
+local campaign_retention = 0
+if KEYS[2] then
+  campaign_retention = tonumber(ARGV[6 + 2 * n])
+  trim(KEYS[2], campaign_retention)
+  result[4] = count(KEYS[2], 7 + 2 * n, #ARGV, result)
 end
 if redis.call('ZSCORE', KEYS[1], ARGV[2]) then
   result[1] = 1
   return result
 end
-if ARGV[4] == 'count' then result[1] = 1 end
-if result[1] == 1 then
-  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[4] == 'count' or (result[3] == 1 and result[4] == 1) then
+  result[1] = 1
   result[2] = 1
-  local ttl = redis.call('PTTL', KEYS[1])
-  if ttl < retention then redis.call('PEXPIRE', KEYS[1], retention) end
+  local function record(key, retention)
+    redis.call('ZADD', key, ARGV[1], ARGV[2])
+    if redis.call('PTTL', key) < retention then redis.call('PEXPIRE', key, retention) end
+  end
+  record(KEYS[1], tonumber(ARGV[3]))
+  if KEYS[2] then record(KEYS[2], campaign_retention) end
 end
 return result
 """

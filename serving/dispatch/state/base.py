@@ -76,12 +76,17 @@ class KeyRequest:
 
 @dataclass(frozen=True, slots=True)
 class CapRequest:
+    """One send to check against the global ``caps`` and, for a campaign, against the
+    campaign's own ``campaign_caps`` (counted over that campaign's sends only)."""
+
     user_id: str
     entry_id: str
     at: datetime
     caps: tuple[FrequencyCap, ...]
     mode: CapMode
     retention: timedelta
+    campaign_id: str | None = None
+    campaign_caps: tuple[FrequencyCap, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +157,9 @@ class CapLedger(StateStore):
     """Per-user send timestamps, checked against every cap and recorded in one atomic step.
 
     ``entry_id`` names the send (the idempotency key): recording it twice is a
-    no-op that reports ``allowed``, so a retried decision never pays twice.
+    no-op that reports ``allowed``, so a retried decision never pays twice. A request
+    with ``campaign_caps`` is also counted in the campaign's own ledger, checked and
+    recorded in the same atomic step: a send goes out only under every cap of both.
     """
 
     @abstractmethod
@@ -165,9 +172,12 @@ class CapLedger(StateStore):
         caps: Sequence[FrequencyCap],
         mode: CapMode,
         retention: timedelta,
+        campaign_id: str | None = None,
+        campaign_caps: Sequence[FrequencyCap] = (),
     ) -> CapVerdict:
         """``enforce``: record only when every count is under its limit. ``count``: always
-        record. Entries older than ``retention`` are trimmed first."""
+        record. Entries older than ``retention`` (the campaign ledger: its longest
+        window) are trimmed first."""
 
     @abstractmethod
     def counts(
@@ -185,6 +195,8 @@ class CapLedger(StateStore):
                 caps=r.caps,
                 mode=r.mode,
                 retention=r.retention,
+                campaign_id=r.campaign_id,
+                campaign_caps=r.campaign_caps,
             )
             for r in requests
         ]

@@ -34,6 +34,10 @@ class KeySpace:
         """A sorted set: member = idempotency key of a send, score = its time in epoch ms."""
         return f"{self.prefix}:dispatch:{_tag(user_id, 'user id')}:caps"
 
+    def campaign_caps(self, user_id: str, campaign_id: str) -> str:
+        """Like :meth:`caps`, for one campaign's sends only (same slot as the user's)."""
+        return f"{self.prefix}:dispatch:{_tag(user_id, 'user id')}:caps:campaign:{campaign_id}"
+
     def idempotency(self, user_id: str, key: str) -> str:
         """A string: ``p:<owner>`` while leased, ``s:<owner>`` once sent."""
         return f"{self.prefix}:dispatch:{_tag(user_id, 'user id')}:idem:{key}"

@@ -10,8 +10,14 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
-from serving.dispatch.checks.caps import CapVerdict, count_in_windows, under_every_cap
+from serving.dispatch.checks.caps import (
+    CapVerdict,
+    count_in_windows,
+    longest_window,
+    under_every_cap,
+)
 from serving.dispatch.exceptions import StateStoreError
 from serving.dispatch.policy import FrequencyCap
 from serving.dispatch.priority import CapMode
@@ -85,8 +91,14 @@ class MemoryIdempotencyStore(IdempotencyStore):
 
 class MemoryCapLedger(CapLedger):
     def __init__(self) -> None:
-        self._entries: dict[str, dict[str, datetime]] = {}
+        self._entries: dict[str, dict[str, datetime]] = {}  # user, or user + campaign
         self._lock = threading.Lock()
+
+    def _ledger(self, name: str, *, at: datetime, retention: timedelta) -> dict[str, datetime]:
+        entries = self._entries.setdefault(name, {})
+        for old in [e for e, stamp in entries.items() if stamp <= at - retention]:
+            del entries[old]
+        return entries
 
     def check_and_record(
         self,
@@ -97,20 +109,40 @@ class MemoryCapLedger(CapLedger):
         caps: Sequence[FrequencyCap],
         mode: CapMode,
         retention: timedelta,
+        campaign_id: str | None = None,
+        campaign_caps: Sequence[FrequencyCap] = (),
     ) -> CapVerdict:
         if mode == "exempt":
             raise StateStoreError("exempt sends are not recorded; do not call the ledger")
         with self._lock:
-            entries = self._entries.setdefault(user_id, {})
-            for old in [e for e, stamp in entries.items() if stamp <= at - retention]:
-                del entries[old]
+            entries = self._ledger(user_id, at=at, retention=retention)
             counts = count_in_windows(entries.values(), at=at, caps=caps)
+            scoped: dict[str, datetime] = {}
+            campaign_counts: tuple[int, ...] = ()
+            longest = longest_window(campaign_caps)
+            if campaign_id is not None and longest is not None:
+                scoped = self._ledger(f"{user_id}\0{campaign_id}", at=at, retention=longest)
+                campaign_counts = count_in_windows(scoped.values(), at=at, caps=campaign_caps)
+            else:
+                campaign_caps = ()
+            verdict = partial(
+                CapVerdict,
+                tuple(caps),
+                counts,
+                campaign_id=campaign_id if campaign_caps else None,
+                campaign_caps=tuple(campaign_caps),
+                campaign_counts=campaign_counts,
+            )
             if entry_id in entries:
-                return CapVerdict(tuple(caps), counts, allowed=True, recorded=False)
-            allowed = mode == "count" or under_every_cap(counts, caps)
+                return verdict(allowed=True, recorded=False)
+            allowed = mode == "count" or (
+                under_every_cap(counts, caps) and under_every_cap(campaign_counts, campaign_caps)
+            )
             if allowed:
                 entries[entry_id] = at
-            return CapVerdict(tuple(caps), counts, allowed=allowed, recorded=allowed)
+                if campaign_caps:
+                    scoped[entry_id] = at
+            return verdict(allowed=allowed, recorded=allowed)
 
     def counts(
         self, *, user_id: str, at: datetime, caps: Sequence[FrequencyCap]

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import redis
 from redis.commands.core import Script
 
-from serving.dispatch.checks.caps import CapVerdict
+from serving.dispatch.checks.caps import CapVerdict, longest_window
 from serving.dispatch.exceptions import StateStoreError
 from serving.dispatch.policy import FrequencyCap
 from serving.dispatch.priority import CapMode
@@ -86,15 +86,29 @@ class _RedisStore(StateStore):
         self, name: str, calls: Sequence[tuple[str, Sequence[str | int | float]]]
     ) -> list[Any]:
         """Many calls of one script in one pipelined round trip (each still atomic)."""
+        return self._run_many_keys(name, [([key], args) for key, args in calls])
+
+    def _run_many_keys(
+        self, name: str, calls: Sequence[tuple[list[str], Sequence[str | int | float]]]
+    ) -> list[Any]:
+        """:meth:`_run_many` for scripts over several keys (of one slot) per call."""
         if not self._scripts:
             raise StateStoreError(f"{type(self).__name__}.setup() was not called")
         if not calls:
             return []
         pipe = self._client.pipeline(transaction=False)
         script = self._scripts[name]
-        for key, args in calls:
-            script(keys=[key], args=list(args), client=pipe)
+        for keys, args in calls:
+            script(keys=keys, args=list(args), client=pipe)
         return list(pipe.execute())
+
+
+def _campaign_scope(request: CapRequest) -> tuple[str, timedelta] | None:
+    """The campaign ledger of a request and its retention, or None without campaign caps."""
+    longest = longest_window(request.campaign_caps)
+    if request.campaign_id is None or longest is None:
+        return None
+    return request.campaign_id, longest
 
 
 def _claim(found: Any) -> Claim:
@@ -159,29 +173,46 @@ class RedisCapLedger(_RedisStore, CapLedger):
         caps: Sequence[FrequencyCap],
         mode: CapMode,
         retention: timedelta,
+        campaign_id: str | None = None,
+        campaign_caps: Sequence[FrequencyCap] = (),
     ) -> CapVerdict:
-        request = CapRequest(user_id, entry_id, at, tuple(caps), mode, retention)
+        request = CapRequest(
+            user_id, entry_id, at, tuple(caps), mode, retention, campaign_id, tuple(campaign_caps)
+        )
         return self.check_and_record_many([request])[0]
 
     def check_and_record_many(self, requests: Sequence[CapRequest]) -> list[CapVerdict]:
-        calls: list[tuple[str, Sequence[str | int | float]]] = []
+        calls: list[tuple[list[str], Sequence[str | int | float]]] = []
         for r in requests:
             if r.mode == "exempt":
                 raise StateStoreError("exempt sends are not recorded; do not call the ledger")
-            args: list[str | int | float] = [_epoch_ms(r.at), r.entry_id, _ms(r.retention), r.mode]
+            keys = [self._keys.caps(r.user_id)]
+            args: list[str | int | float] = [
+                _epoch_ms(r.at), r.entry_id, _ms(r.retention), r.mode, len(r.caps)
+            ]  # fmt: skip
             for cap in r.caps:
                 args += [_ms(cap.window), cap.limit]
-            calls.append((self._keys.caps(r.user_id), args))
+            scoped = _campaign_scope(r)
+            if scoped is not None:
+                keys.append(self._keys.campaign_caps(r.user_id, scoped[0]))
+                args.append(_ms(scoped[1]))
+                for cap in r.campaign_caps:
+                    args += [_ms(cap.window), cap.limit]
+            calls.append((keys, args))
         verdicts = []
-        for r, (allowed, recorded, *counts) in zip(
-            requests, self._run_many("check", calls), strict=True
+        for r, (allowed, recorded, _, _, *counts) in zip(
+            requests, self._run_many_keys("check", calls), strict=True
         ):
+            n = len(r.caps)
             verdicts.append(
                 CapVerdict(
                     r.caps,
-                    tuple(int(c) for c in counts),
+                    tuple(int(c) for c in counts[:n]),
                     allowed=bool(allowed),
                     recorded=bool(recorded),
+                    campaign_id=r.campaign_id if r.campaign_caps else None,
+                    campaign_caps=r.campaign_caps,
+                    campaign_counts=tuple(int(c) for c in counts[n:]),
                 )
             )
         return verdicts

@@ -89,7 +89,12 @@ class Rig:
         return RuntimeOptions.from_settings(self.settings, **values)
 
     def spawn(
-        self, *, instance: str, idle_exit: float = 8.0, view: bool = False
+        self,
+        *,
+        instance: str,
+        idle_exit: float = 8.0,
+        view: bool = False,
+        batch_size: int | None = None,
     ) -> subprocess.Popen[bytes]:
         """``python -m serving.cli run`` on this rig; its log goes to ``tmp/<instance>.log``."""
         argv = [
@@ -105,6 +110,7 @@ class Rig:
             "--settle-seconds", "2",
             "--idle-exit", str(idle_exit),
             *(() if view else ("--no-view",)),
+            *(("--batch-size", str(batch_size)) if batch_size else ()),
         ]  # fmt: skip
         log = (self.tmp / f"{instance}.log").open("ab")
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))

@@ -145,10 +145,11 @@ def test_a_crash_between_deciding_and_committing_is_redone_exactly_once(
         rig.options(), policy=policy, redis_client=redis_client, cassandra_session=cassandra_session
     )
 
-    def die(*_: Any) -> None:
+    def die(*_: Any, **__: Any) -> None:
         raise _Crash
 
-    first.effects._publish = die  # type: ignore[method-assign]  # dies after Cassandra, before Kafka
+    # Dies before Kafka; the Cassandra writes it started are awaited on the way out.
+    first.effects._publish = die  # type: ignore[method-assign]
     first.start()
     with pytest.raises(_Crash):
         while True:
