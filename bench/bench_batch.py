@@ -60,7 +60,8 @@ def main() -> None:
         "--reuse-world",
         action="store_true",
         help="--state-dir already holds this world, generated and backfilled by an earlier "
-        "run: skip both, drop what that run ingested from Kafka (bronze rows with a topic) "
+        "run: skip both, drop what that run ingested from Kafka (bronze rows with an offset; "
+        "generated rows have none) "
         "and send the Kafka days again to a fresh topic",
     )
     args = parser.parse_args()
@@ -121,7 +122,7 @@ def main() -> None:
         from delta.tables import DeltaTable
 
         bronze = DeltaTable.forPath(spark, settings.table_uri(ingest.BRONZE_TABLE))
-        _, secs = _timed(bronze.delete, "topic IS NOT NULL")
+        _, secs = _timed(bronze.delete, "offset IS NOT NULL")
         _stage("reuse", secs, "dropped the earlier run's Kafka rows from bronze.events")
     else:
         counts, secs = _timed(clean_events.run, spark, settings)
