@@ -17,7 +17,10 @@ to XGBoost's own ``inplace_predict`` on the same rows in this one process (the
 baseline), both measured in this run.
 
     .venv/bin/python bench/bench_batch.py --users 100000 --days 30
-    .venv/bin/python bench/bench_batch.py --users 1000000 --days 21 --driver-memory 8g
+    .venv/bin/python bench/bench_batch.py --users 1000000 --days 21 --driver-memory 12g \
+        --partitions 32 --state-dir /work/bench_runs/batch1m
+    # again on the same prepared world (skips the ~35 min generate + backfill at 1M):
+    .venv/bin/python bench/bench_batch.py ... --state-dir /work/bench_runs/batch1m --reuse-world
 
 Needs the local stack (Kafka) unless ``--kafka-days 0``.
 """
