@@ -25,6 +25,7 @@ import dataclasses
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from clarion.lake_tables import DAILY_TABLES
 from clarion.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -141,18 +142,7 @@ def check_quality(*, as_of: str | date, settings: Settings | None = None) -> dic
     return _summary(quality.run(_session(settings, "quality"), settings, as_of=_day(as_of)))
 
 
-# Every table a daily run writes (each rewritten per ``as_of`` or exactly once).
-TABLES = (
-    "bronze.events",
-    "silver.events",
-    "silver.quarantine",
-    "silver.users",
-    "gold.user_features",
-    "gold.user_scores",
-    "gold.user_segments",
-    "ml.model_registry",
-    "quality.validation_results",
-)
+TABLES = DAILY_TABLES  # every table a daily run writes
 
 STEPS = (
     "ingest_events",

@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from clarion.lake_tables import DAILY_TABLES
 from clarion.settings import Settings
 
 __all__ = ["DEMO_TABLES", "campaign_lift", "decision_counts", "model_row", "table_counts"]
@@ -13,15 +14,7 @@ __all__ = ["DEMO_TABLES", "campaign_lift", "decision_counts", "model_row", "tabl
 DEMO_TABLES = (
     "bronze.users",
     "truth.user_traits",
-    "bronze.events",
-    "silver.events",
-    "silver.quarantine",
-    "silver.users",
-    "gold.user_features",
-    "gold.user_scores",
-    "gold.user_segments",
-    "ml.model_registry",
-    "quality.validation_results",
+    *DAILY_TABLES,
     "gold.campaign_audiences",
     "gold.campaign_results",
 )
