@@ -17,6 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kafka.errors import KafkaError
+
+from clarion.exceptions import ClarionError
 from clarion.settings import Settings
 
 __all__ = ["DELIVERY_CHANNELS", "LiveServices", "consumer_lag"]
@@ -97,12 +100,28 @@ class LiveServices:
     def wait_until_drained(
         self, groups: Mapping[str, Sequence[str]], *, timeout: float, settle: float = 3.0
     ) -> dict[str, int]:
-        """Wait until every group has no lag (twice, ``settle`` apart); return the lags."""
+        """Wait until every group has no lag (twice, ``settle`` apart); return the lags.
+
+        Raises:
+            ClarionError: a group still had records to read after ``timeout`` seconds
+                (the message names each such group and where the process logs are).
+        """
         deadline, quiet_since = time.monotonic() + timeout, None
         lags: dict[str, int] = {}
         while time.monotonic() < deadline:
             self.check()
-            lags = {g: consumer_lag(self.settings, group=g, topics=t) for g, t in groups.items()}
+            try:
+                lags = {
+                    g: consumer_lag(self.settings, group=g, topics=t) for g, t in groups.items()
+                }
+            except KafkaError as exc:
+                if not exc.retriable:
+                    raise
+                # e.g. a fresh broker still creating __consumer_offsets for the groups'
+                # coordinator: not known yet, not caught up.
+                quiet_since = None
+                time.sleep(1.0)
+                continue
             if any(lags.values()):
                 quiet_since = None
             elif quiet_since is None:
@@ -110,7 +129,11 @@ class LiveServices:
             elif time.monotonic() - quiet_since >= settle:
                 return lags
             time.sleep(1.0)
-        return lags
+        behind = ", ".join(f"{g} ({n:,} records)" for g, n in lags.items() if n)
+        raise ClarionError(
+            f"not caught up after {timeout:.0f} s: {behind or 'lag did not stay at 0'}; "
+            f"process logs in {self.log_dir}"
+        )
 
     def stop(self, *, timeout: float = 30.0) -> None:
         for child in self.children.values():

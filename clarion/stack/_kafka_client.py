@@ -10,10 +10,11 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 from clarion.stack.exceptions import StackError
 
-__all__ = ["ensure_topics", "round_trip"]
+__all__ = ["coordinator_ready", "ensure_topics", "round_trip"]
 
 _TOPIC_ALREADY_EXISTS = 36
 _CLIENT_ID = "clarion-stack"
+PROBE_GROUP = "clarion-stack-probe"
 
 
 def ensure_topics(
@@ -85,3 +86,16 @@ def round_trip(bootstrap: str, topic: str, *, timeout: float = 10.0) -> None:
     finally:
         consumer.close()
     raise StackError(f"kafka: produced a probe record to {topic!r} but could not read it back")
+
+
+def coordinator_ready(bootstrap: str, group: str = PROBE_GROUP) -> None:
+    """Ask for ``group``'s coordinator: on a fresh broker the first ask creates
+    ``__consumer_offsets``, and until it exists every consumer group and admin call about
+    groups fails with ``CoordinatorNotAvailableError`` (retriable, raised here as is)."""
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap, client_id=_CLIENT_ID, request_timeout_ms=10_000
+    )
+    try:
+        admin.list_group_offsets(group)
+    finally:
+        admin.close()

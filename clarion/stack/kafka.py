@@ -15,7 +15,7 @@ from typing import Any
 from clarion.events import CHANNELS
 from clarion.settings import Settings
 from clarion.stack._java import classpath, find_java, parse_jvm_options
-from clarion.stack._kafka_client import ensure_topics, round_trip
+from clarion.stack._kafka_client import coordinator_ready, ensure_topics, round_trip
 from clarion.stack._ports import Endpoint, parse_host_port, require_loopback
 from clarion.stack._service import LaunchSpec, Service
 from clarion.stack._templates import infra_file, render_file
@@ -158,7 +158,9 @@ class KafkaService(Service):
             )
 
     def probe(self) -> None:
+        """A record written and read back, and a group coordinator (consumers can join)."""
         round_trip(str(self.endpoint), PROBE_TOPIC)
+        coordinator_ready(str(self.endpoint))
 
     def provision(self) -> list[str]:
         created = ensure_topics(

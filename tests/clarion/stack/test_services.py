@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from kafka import KafkaAdminClient, KafkaProducer
@@ -126,3 +127,34 @@ def test_second_up_reuses_the_running_services(
     assert {r.name: r.pid for r in again} == {r.name: r.pid for r in stack}
     assert {r.action for r in again} == {"reused"}
     assert all(r.state == "running" for r in again)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.kafka
+def test_a_fresh_broker_is_ready_for_consumer_groups_once_up_returns(tmp_path: Path) -> None:
+    """On a new machine the first group call used to fail with CoordinatorNotAvailable
+    (``__consumer_offsets`` is created on first ask): ``up`` now waits for a coordinator."""
+    from clarion.settings import load_settings
+    from clarion.stack import down
+
+    bootstrap = f"127.0.0.1:{_free_port()}"
+    settings = load_settings(
+        environ={"CLARION_KAFKA__BOOTSTRAP_SERVERS": bootstrap}, state_dir=tmp_path
+    )
+    [report] = up(settings, services="kafka")
+    try:
+        assert report.action == "started"
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5_000)
+        try:
+            assert admin.list_group_offsets("a-group-never-seen") == {"a-group-never-seen": {}}
+        finally:
+            admin.close()
+    finally:
+        down(settings, services="kafka")
