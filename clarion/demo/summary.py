@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -9,7 +10,14 @@ from typing import Any
 from clarion.lake_tables import DAILY_TABLES
 from clarion.settings import Settings
 
-__all__ = ["DEMO_TABLES", "campaign_lift", "decision_counts", "model_row", "table_counts"]
+__all__ = [
+    "DEMO_TABLES",
+    "campaign_lift",
+    "decision_counts",
+    "hillstrom_lifts",
+    "model_row",
+    "table_counts",
+]
 
 DEMO_TABLES = (
     "bronze.users",
@@ -46,7 +54,11 @@ def model_row(settings: Settings, as_of: str) -> dict[str, Any] | None:
 
 
 def decision_counts(settings: Settings, *, since: datetime) -> Counter[tuple[str, str, str]]:
-    """(source, outcome, reason) -> decisions logged in Cassandra since ``since``."""
+    """(source, outcome, reason) -> decisions logged in Cassandra since ``since``.
+
+    A ``stale`` suppression that came from a deferral (quiet hours, say) that would have
+    outlived the intent's TTL says so: ``stale (quiet_hours past TTL)``.
+    """
     from clarion.stack.cassandra import cluster
     from serving.inbox.tables import InboxConfig
 
@@ -55,12 +67,45 @@ def decision_counts(settings: Settings, *, since: datetime) -> Counter[tuple[str
     try:
         session = cass.connect(settings.cassandra.keyspace)
         rows = session.execute(
-            f"SELECT source, outcome, reason, decided_at FROM {table}", timeout=60
+            f"SELECT source, outcome, reason, inputs, decided_at FROM {table}", timeout=60
         )
         after = since.astimezone(UTC).replace(tzinfo=None)  # the driver returns naive UTC
-        return Counter((r.source, r.outcome, r.reason) for r in rows if r.decided_at >= after)
+        return Counter(
+            (r.source, r.outcome, _reason(r.reason, r.inputs))
+            for r in rows
+            if r.decided_at >= after
+        )
     finally:
         cass.shutdown()
+
+
+def _reason(reason: str, inputs: str | None) -> str:
+    if reason != "stale" or not inputs:
+        return reason
+    deferral = json.loads(inputs).get("deferral") or {}
+    return f"stale ({deferral['by']} past TTL)" if deferral.get("by") else reason
+
+
+def hillstrom_lifts() -> list[dict[str, Any]]:
+    """Visit and conversion lift of each e-mail over no e-mail in the real Hillstrom
+    experiment (``data/hillstrom``), by the measurement code the campaign DAGs use."""
+    from marketing.hillstrom import hillstrom_outcomes, load_hillstrom
+    from marketing.measurement import proportion_lifts
+
+    outcomes = hillstrom_outcomes(load_hillstrom())
+    return [
+        {
+            "arm": lift.variant,
+            "metric": f"{lift.outcome}_rate",
+            "value": lift.rate_variant,
+            "control_value": lift.rate_control,
+            "absolute_lift": lift.absolute.estimate,
+            "absolute_low": lift.absolute.low,
+            "absolute_high": lift.absolute.high,
+        }
+        for outcome in ("visited", "converted")
+        for lift in proportion_lifts(outcomes, outcome=outcome)
+    ]
 
 
 def campaign_lift(settings: Settings, *, campaign_id: str, run_id: str) -> list[dict[str, Any]]:
