@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.fixtures.spark",
     "tests.fixtures.airflow",
     "tests.fixtures.batch",
+    "tests.fixtures.redis_cluster",
 ]
 
 SERVICE_MARKERS = ("kafka", "cassandra", "redis", "spark", "airflow")

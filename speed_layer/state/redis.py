@@ -133,7 +133,7 @@ class RedisStore(RealtimeStore):
                     event_args += [s.timer.member, s.timer.due_ms, payload]
                 args += [number, len(event_args), *event_args]
             script_at.append((len(pipe), call))
-            pipe.evalsha(sha, len(keys), *keys, *args)
+            _evalsha(pipe, sha, len(keys), *keys, *args)
         for w in writes:
             for s in w.timers:
                 index = self.keys.partition(w.partition, "timers")
@@ -159,7 +159,8 @@ class RedisStore(RealtimeStore):
         pipe = self.client.pipeline(transaction=False)
         for f in firings:
             key = self.keys.user(f.user_id, "fired")
-            pipe.evalsha(
+            _evalsha(
+                pipe,
                 self._sha["RECORD_FIRING"],
                 1,
                 key,
@@ -174,8 +175,8 @@ class RedisStore(RealtimeStore):
             return {}
         pipe = self.client.pipeline(transaction=False)
         for partition, mark in marks.items():
-            pipe.evalsha(
-                self._sha["WATERMARK"], 1, self.keys.partition(partition, "watermark"), mark
+            _evalsha(
+                pipe, self._sha["WATERMARK"], 1, self.keys.partition(partition, "watermark"), mark
             )
         return {p: int(v) for p, v in zip(marks, self._run(pipe), strict=True)}
 
@@ -188,7 +189,7 @@ class RedisStore(RealtimeStore):
                 self.keys.partition(partition, "timers"),
                 self.keys.partition(partition, "inflight"),
             )
-            pipe.evalsha(self._sha["DUE_TIMERS"], 2, *keys, until, limit)
+            _evalsha(pipe, self._sha["DUE_TIMERS"], 2, *keys, until, limit)
         return {
             partition: [
                 DueTimer(
@@ -217,7 +218,8 @@ class RedisStore(RealtimeStore):
                 self.keys.events(user, "purchase"),
             ]
             keys += [self.keys.events(user, x) for x in (*c.awaits, *c.supersede_types)]
-            pipe.evalsha(
+            _evalsha(
+                pipe,
                 self._sha["CHECK_TIMER"],
                 len(keys),
                 *keys,
@@ -249,7 +251,8 @@ class RedisStore(RealtimeStore):
         pipe.hdel(self.keys.partition(partition, "inflight"), *(t.member for t in timers))
         for t in timers:
             keys = [self.keys.user(t.user_id, s) for s in ("timers", "timer_data", "timers_done")]
-            pipe.evalsha(
+            _evalsha(
+                pipe,
                 self._sha["COMPLETE_TIMER"],
                 3,
                 *keys,
@@ -268,6 +271,14 @@ class RedisStore(RealtimeStore):
         ]
         items = self.client.evalsha(self._sha["CART"], 3, *keys, at_ms)
         return [json.loads(item) for item in items]
+
+
+def _evalsha(pipe: Any, sha: str, numkeys: int, *keys_and_args: Any) -> None:
+    """Queue ``EVALSHA`` on ``pipe``. redis-py's ``ClusterPipeline.evalsha`` refuses to queue it
+    (redis/redis-py#2914) although the cluster client routes it by its keys like any keyed
+    command; :meth:`RedisStore.setup` loads the scripts on every primary (cluster
+    ``SCRIPT LOAD``), and a node that lost them answers NOSCRIPT, handled in ``_run``."""
+    pipe.execute_command("EVALSHA", sha, numkeys, *keys_and_args)
 
 
 _PLAIN = {status: EventView(status) for status in ("new", "replay", "duplicate")}

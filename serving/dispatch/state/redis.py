@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import redis
 from redis.commands.core import Script
+from redis.exceptions import NoScriptError
 
 from serving.dispatch.checks.caps import CapVerdict, longest_window
 from serving.dispatch.exceptions import StateStoreError
@@ -70,9 +71,10 @@ class _RedisStore(StateStore):
                 f"cannot reach Redis for the dispatcher's state ({exc}); "
                 "is the stack up (`clarion stack up`) and CLARION_REDIS__URL right?"
             ) from exc
-        self._scripts = {
-            name: self._client.register_script(src) for name, src in self._sources.items()
-        }
+        scripts = {name: self._client.register_script(src) for name, src in self._sources.items()}
+        for script in scripts.values():
+            self._client.script_load(script.script)  # on Redis Cluster: on every primary
+        self._scripts = scripts
 
     def close(self) -> None:
         self._scripts = {}
@@ -96,11 +98,31 @@ class _RedisStore(StateStore):
             raise StateStoreError(f"{type(self).__name__}.setup() was not called")
         if not calls:
             return []
-        pipe = self._client.pipeline(transaction=False)
         script = self._scripts[name]
+        replies = self._evalsha_many(script.sha, calls)
+        lost = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+        if lost:  # a node restarted or failed over since setup(): load again, redo those only
+            self._client.script_load(script.script)
+            again = self._evalsha_many(script.sha, [calls[i] for i in lost])
+            for i, reply in zip(lost, again, strict=True):
+                replies[i] = reply
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return replies
+
+    def _evalsha_many(
+        self, sha: str, calls: Sequence[tuple[list[str], Sequence[str | int | float]]]
+    ) -> list[Any]:
+        """``EVALSHA`` per call in one pipeline; errors come back in place. Queued through
+        ``execute_command``: redis-py's ``ClusterPipeline.evalsha`` refuses to queue it
+        (redis/redis-py#2914), though the cluster client routes it by its keys."""
+        pipe = self._client.pipeline(transaction=False)
         for keys, args in calls:
-            script(keys=keys, args=list(args), client=pipe)
-        return list(pipe.execute())
+            pipe.execute_command(  # type: ignore[no-untyped-call]
+                "EVALSHA", sha, len(keys), *keys, *args
+            )
+        return list(pipe.execute(raise_on_error=False))
 
 
 def _campaign_scope(request: CapRequest) -> tuple[str, timedelta] | None:
