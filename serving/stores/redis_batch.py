@@ -85,6 +85,11 @@ class RedisBatchViewStore(BatchViewStore):
                 "(`clarion stack up`) and CLARION_REDIS__URL right?"
             ) from exc
         if self._config.read_mode == "atomic":
+            if isinstance(self._client, redis.RedisCluster):
+                raise StoreError(
+                    "batch view read_mode 'atomic' needs single-node Redis (its script reads "
+                    "a key it cannot declare); on Redis Cluster use read_mode 'pointer'"
+                )
             self._read_script = self._client.register_script(_READ_CURRENT)
 
     def online_write_batch(self, *, version: str, chunk: ViewChunk) -> None:

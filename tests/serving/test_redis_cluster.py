@@ -259,3 +259,12 @@ def test_the_dispatchers_lua_decides_alike_on_the_cluster(
     for conn in clients.values():
         for key in list(conn.scan_iter(match=f"{prefix}:*")):
             conn.unlink(key)
+
+
+def test_the_atomic_read_mode_is_refused_on_a_cluster(clients: dict[str, Any]) -> None:
+    from serving.stores.exceptions import StoreError
+
+    atomic = RedisBatchViewConfig(read_mode="atomic")
+    RedisBatchViewStore(clients["single"], config=atomic).update()
+    with pytest.raises(StoreError, match="read_mode 'pointer'"):
+        RedisBatchViewStore(clients["cluster"], config=atomic).update()
