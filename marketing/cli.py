@@ -143,7 +143,8 @@ def preview(
             template = campaign.template_for(variant=row["variant"], channel=channel, locale=locale)
             user = {"user_id": row["user_id"], "locale": row["locale"], "score": row["score"]}
             text = render_message(template, campaign=campaign, variant=row["variant"], user=user)
-            typer.echo(f"\n[{row['user_id']} · {row['variant']} · {channel} · {locale}]")
+            uplift = "" if row["uplift"] is None else f" · uplift {row['uplift']:+.4f}"
+            typer.echo(f"\n[{row['user_id']} · {row['variant']} · {channel} · {locale}{uplift}]")
             if text["subject"]:
                 typer.echo(f"  subject: {text['subject']}")
             typer.echo("  " + (text["body"] or "").strip().replace("\n", "\n  "))

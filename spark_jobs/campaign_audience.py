@@ -9,8 +9,13 @@ calls it and replaces exactly the ``(campaign_id, run_id)`` partition.
 
 Columns: ``campaign_id, run_id, as_of, user_id, assignment_bucket, variant,
 is_holdout, locale, channels`` (the campaign's channels the user is reachable
-on, in the file's order), ``score``, ``sent_at`` (the send time; the would-be
+on, in the file's order), ``score``, ``uplift`` (the member's predicted
+incremental effect from ``gold.user_uplift`` when the file targets by uplift,
+``audience.uplift``; null otherwise), ``sent_at`` (the send time; the would-be
 send time for the holdout).
+
+``uplift`` was added after the table's first runs: the write merges the schema,
+so a table written without it gains the column and its older rows read as null.
 """
 
 from __future__ import annotations
@@ -123,6 +128,7 @@ def build_audience(
         best = F.col("uplift" if audience.rank_by == "uplift" else "score").desc_nulls_last()
         frame = frame.orderBy(best, "assignment_bucket", "user_id").limit(audience.max_size)
     variant, is_holdout = _arm_column(campaign, F.col("assignment_bucket"))
+    uplift = F.col("uplift") if audience.uplift is not None else F.lit(None)
     return frame.select(
         F.lit(campaign.id).alias("campaign_id"),
         F.lit(run_id).alias("run_id"),
@@ -134,6 +140,7 @@ def build_audience(
         F.coalesce(F.col("locale"), F.lit(campaign.default_locale)).alias("locale"),
         "channels",
         F.col("score").cast("double").alias("score"),
+        uplift.cast("double").alias("uplift"),
         F.lit(sent_at).cast("timestamp").alias("sent_at"),
     )
 
@@ -146,11 +153,16 @@ def _run_filter(campaign_id: str, run_id: str) -> str:
 
 
 def overwrite_run_partition(frame: DataFrame, *, uri: str, campaign_id: str, run_id: str) -> None:
-    """Write ``frame`` as the whole ``(campaign_id, run_id)`` partition; others are untouched."""
+    """Write ``frame`` as the whole ``(campaign_id, run_id)`` partition; others are untouched.
+
+    The schema is merged: a column added since the table was created (e.g. ``uplift``)
+    is added to it, null in the rows written before.
+    """
     (
         frame.write.format("delta")
         .mode("overwrite")
         .option("replaceWhere", _run_filter(campaign_id, run_id))
+        .option("mergeSchema", "true")
         .partitionBy("campaign_id", "run_id")
         .save(uri)
     )

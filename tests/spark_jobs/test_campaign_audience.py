@@ -139,6 +139,9 @@ def test_max_size_keeps_the_best_scored_or_the_best_uplift(spark: SparkSession) 
     highest_kept = max(r["score"] for r in by_uplift)
     assert len(chosen) == 25 and highest_kept <= 0.3  # uplift >= 0.05 <=> score <= 0.3
     assert all(r["score"] >= highest_kept for r in reachable if r["user_id"] not in chosen)
+    # Each member keeps the uplift it was chosen by; a file not targeting by uplift has none.
+    assert all(r["uplift"] == pytest.approx((1 - r["score"]) / 10 - 0.02) for r in by_uplift)
+    assert all(r["uplift"] is None for r in capped)
     with pytest.raises(CampaignRunError, match=r"audience\.uplift needs an 'uplift' column"):
         build_audience(
             _users(spark),
@@ -178,3 +181,29 @@ def test_a_rerun_rewrites_only_its_partition_and_the_checks_gate_it(
     outcome = {r["expectation"]: r["success"] for r in checks.where("run_id = 'r1'").collect()}
     assert outcome.pop("expect_column_values_to_be_unique") is False
     assert len(outcome) >= 4 and all(outcome.values())  # one entry per expectation type
+
+
+def test_a_table_written_before_the_uplift_column_gains_it(
+    spark: SparkSession, spark_settings: Settings, tmp_path: Path
+) -> None:
+    from pyspark.sql import functions as F
+
+    uri = _settings(spark_settings, tmp_path).table_uri(AUDIENCES_TABLE)
+    users = _users(spark, 40).withColumn("uplift", F.col("score") - F.lit(0.5))
+    targeting = {"uplift": {"from_campaign": "spring_sale"}, "rank_by": "uplift", "max_size": 10}
+    campaign = _campaign(audience=targeting)
+    # r0 as the job wrote it before ``uplift`` existed: every other column, same partitioning.
+    before = build_audience(users, campaign=campaign, run_id="r0", as_of=AS_OF, sent_at=SENT_AT)
+    overwrite_run_partition(before.drop("uplift"), uri=uri, campaign_id=campaign.id, run_id="r0")
+
+    after = build_audience(users, campaign=campaign, run_id="r1", as_of=AS_OF, sent_at=SENT_AT)
+    overwrite_run_partition(after, uri=uri, campaign_id=campaign.id, run_id="r1")
+
+    table = spark.read.format("delta").load(uri)
+    assert dict(table.dtypes)["uplift"] == "double"
+    uplift = {(r["run_id"], r["user_id"]): r["uplift"] for r in table.collect()}
+    expected = {r["user_id"]: r["score"] - 0.5 for r in users.collect()}
+    assert len(uplift) == 20
+    assert all(v is None for (run, _), v in uplift.items() if run == "r0")
+    r1 = {user: v for (run, user), v in uplift.items() if run == "r1"}
+    assert r1 == {user: pytest.approx(expected[user]) for user in r1}

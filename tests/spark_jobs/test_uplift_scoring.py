@@ -216,7 +216,16 @@ def test_scoring_a_day_replaces_its_slice_and_preview_ranks_by_it(
         f"{model.qini:.4f} (ranking by response: {model.qini_response:.4f}, random: 0), "
         f"3,000 members of runs ['r1']" in shown.output
     )
-    users = re.findall(r"^\[(u\d+) · ", shown.output, flags=re.MULTILINE)
+    shown_uplift = dict(
+        re.findall(r"^\[(u\d+) · .* · uplift ([-+]\d\.\d{4})\]$", shown.output, flags=re.MULTILINE)
+    )
+    users = list(shown_uplift)
     x1 = spark.read.format("delta").load(settings.table_uri("gold.user_features"))
     picked = x1.where(F.col("as_of") == BEFORE).where(F.col("user_id").isin(users)).collect()
     assert len(picked) == len(users) == 3 and all(r["x1"] > 0.5 for r in picked)
+    # Each sample shows the uplift it was ranked by: the day's score from gold.user_uplift.
+    day = table.where(F.col("model_version") == model.model_version)
+    assert shown_uplift == {
+        r["user_id"]: f"{r['uplift']:+.4f}"
+        for r in day.where(F.col("user_id").isin(users)).collect()
+    }

@@ -17,7 +17,6 @@ and each ranking's Qini coefficient are compared with random targeting.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,69 +25,46 @@ import pandas as pd
 import pytest
 import yaml
 from deltalake import DeltaTable as RsDeltaTable
-from deltalake import write_deltalake
 
 from clarion.settings import Settings
 from marketing.campaigns import Campaign
 from marketing.campaigns.loader import default_campaigns_dir, load_campaign
-from marketing.hillstrom import hillstrom_campaign_run, hillstrom_features, load_hillstrom
+from marketing.hillstrom import hillstrom_features, load_hillstrom
 from marketing.uplift import TreatedResponseModel, qini_coefficient, stratified_split
 from spark_jobs import campaign_audience, uplift_scoring
 from spark_jobs.campaign_audience import AUDIENCES_TABLE
 from spark_jobs.campaign_results import attribute_outcomes
 from spark_jobs.uplift_models import read_uplift_models
 from spark_jobs.uplift_training import BOOSTER
+from tests.spark_jobs._hillstrom_lake import (
+    RUN_ID,
+    SCORE_DAY,
+    SENT_AT,
+    audience_rows,
+    hillstrom_run,
+    write_hillstrom_lake,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 pytestmark = pytest.mark.spark
 
-SENT_AT = datetime(2008, 3, 1, 9, 0)
-RUN_ID = "2008_03_01"
-BEFORE_SEND = date(2008, 2, 29)  # the gold day the Hillstrom audience was built from
-SCORE_DAY = date(2008, 3, 20)  # after its 14-day attribution window closed
 EVAL_CAMPAIGN = "hillstrom_heldout"
 TOP_SHARE = 0.3
 
 
-def _audience_rows(audience: pd.DataFrame, campaign_id: str) -> pd.DataFrame:
-    """Hillstrom's arms as rows of ``gold.campaign_audiences`` (every column the job writes)."""
-    return pd.DataFrame(
-        {
-            "campaign_id": campaign_id,
-            "run_id": RUN_ID,
-            "as_of": BEFORE_SEND,
-            "user_id": audience["user_id"].to_numpy(),
-            "assignment_bucket": np.zeros(len(audience), dtype=np.int32),
-            "variant": audience["variant"].to_numpy(),
-            "is_holdout": audience["is_holdout"].to_numpy(),
-            "locale": "en-US",
-            "channels": [["email"]] * len(audience),
-            "score": np.nan,
-            "sent_at": audience["sent_at"].to_numpy(),
-        }
-    ).astype({"sent_at": "datetime64[us, UTC]"})
-
-
 def _write_lake(root: Path) -> pd.DataFrame:
     """Write the lake; returns the held-out half: ``user_id, treated, visited``."""
-    frame = load_hillstrom()
-    audience, events = hillstrom_campaign_run(frame, run_id=RUN_ID, sent_at=pd.Timestamp(SENT_AT))
-    treated = (~audience["is_holdout"]).to_numpy(dtype=np.int64)
-    visited = frame["visit"].to_numpy(dtype=np.int64)
+    run = hillstrom_run()
+    audience, features, treated, visited = run.audience, run.features, run.treated, run.visited
     train, heldout = stratified_split(treated * 2 + visited, test_fraction=0.5, seed=0)
     history = pd.concat(
         [
-            _audience_rows(audience.iloc[train], "hillstrom"),
-            _audience_rows(audience.iloc[heldout], EVAL_CAMPAIGN),
+            audience_rows(audience.iloc[train], "hillstrom"),
+            audience_rows(audience.iloc[heldout], EVAL_CAMPAIGN),
         ],
         ignore_index=True,
-    )
-    features = hillstrom_features(frame)
-    users = pd.DataFrame({"user_id": audience["user_id"], **features, "reachable_email": True})
-    snapshots = pd.concat(
-        [users.assign(as_of=day) for day in (BEFORE_SEND, SCORE_DAY)], ignore_index=True
     )
     # "Propensity": the chance to visit when e-mailed, learnt on the training half.
     response = TreatedResponseModel(settings=BOOSTER).fit(
@@ -104,12 +80,7 @@ def _write_lake(root: Path) -> pd.DataFrame:
     )
     segment = audience["user_id"].iloc[heldout].to_numpy()
     segments = pd.DataFrame({"user_id": segment, "as_of": SCORE_DAY, "segment": "heldout_half"})
-    lake = root / "lake"
-    by_run = ["campaign_id", "run_id"]
-    write_deltalake(str(lake / "gold/campaign_audiences"), history, partition_by=by_run)
-    write_deltalake(str(lake / "silver/events"), events, partition_by=["event_date"])
-    for table, rows in (("features", snapshots), ("scores", scores), ("segments", segments)):
-        write_deltalake(str(lake / f"gold/user_{table}"), rows, partition_by=["as_of"])
+    write_hillstrom_lake(root / "lake", run, history=history, scores=scores, segments=segments)
     return pd.DataFrame(
         {"user_id": segment, "treated": treated[heldout], "visited": visited[heldout]}
     )
