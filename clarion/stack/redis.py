@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any, cast
 
 import redis as redis_py
-from redis.cluster import ClusterNode
 
-from clarion.settings import RedisSettings, Settings
+from clarion.redis_client import connect
+from clarion.settings import Settings
 from clarion.stack._ports import Endpoint, parse_redis_url, require_loopback
 from clarion.stack._service import LaunchSpec, Service
 from clarion.stack._templates import render_file
@@ -35,43 +35,14 @@ def config_values(*, endpoint: Endpoint, data_dir: Path, log_file: Path) -> dict
 
 
 def client(settings: Settings, **kwargs: Any) -> redis_py.Redis:
-    """A client for the configured Redis: ``redis.url``, or a :class:`redis.RedisCluster` over
-    ``redis.cluster_nodes`` (with the settings' username, password and TLS). Responses are
-    bytes unless ``decode_responses=True`` is passed.
+    """A client for the configured Redis (:func:`clarion.redis_client.connect`: ``redis.url``,
+    or a :class:`redis.RedisCluster` over ``redis.cluster_nodes``). Responses are bytes
+    unless ``decode_responses=True`` is passed.
 
     Typed as :class:`redis.Redis`, which the Clarion stores are written against; a
     ``RedisCluster`` offers the same commands, pipelines and scripts for keys of one slot.
     """
-    if settings.redis.cluster_nodes:
-        return cast(redis_py.Redis, _cluster(settings.redis, **kwargs))
-    if settings.redis.url is None:
-        raise StackError("redis: the settings give neither url nor cluster_nodes")
-    return redis_py.Redis.from_url(settings.redis.url, **kwargs)
-
-
-def _cluster(redis: RedisSettings, **kwargs: Any) -> redis_py.RedisCluster:
-    nodes = []
-    for text in redis.cluster_nodes:
-        host, sep, port = text.strip().rpartition(":")
-        if not sep or not host or not port.isdigit():
-            raise StackError(f"redis: cluster node {text!r} is not host:port")
-        nodes.append(ClusterNode(host.strip("[]"), int(port)))  # type: ignore[no-untyped-call]
-    if redis.username:
-        kwargs.setdefault("username", redis.username)
-    if redis.password is not None:
-        kwargs.setdefault("password", redis.password.get_secret_value())
-    tls = redis.tls
-    if tls.enabled:
-        kwargs.setdefault("ssl", True)
-        kwargs.setdefault("ssl_check_hostname", tls.verify_hostname)
-        for key, path in (
-            ("ssl_ca_certs", tls.ca_file),
-            ("ssl_certfile", tls.cert_file),
-            ("ssl_keyfile", tls.key_file),
-        ):
-            if path is not None:
-                kwargs.setdefault(key, str(path))
-    return redis_py.RedisCluster(startup_nodes=nodes, **kwargs)
+    return cast(redis_py.Redis, connect(settings.redis, **kwargs))
 
 
 class RedisService(Service):

@@ -29,6 +29,7 @@ from serving.view import MergedView, MergedViewReader, RedisRealtimeViewReader
 from speed_layer.rules import build_plan, load_rules
 from speed_layer.state import KeyLayout, RedisStore
 from speed_layer.state.connection import connect
+from tests.fixtures.redis_cluster import topology_clients
 from tests.fixtures.stack import unique_name
 from tests.serving.dispatch.builders import CALM, T0, intent, policy, recipient
 from tests.serving.publish.builders import users, write_gold
@@ -65,12 +66,8 @@ def topologies(
 
 @pytest.fixture(scope="module")
 def clients(topologies: dict[str, Settings]) -> Iterator[dict[str, Any]]:
-    made = {name: client(settings) for name, settings in topologies.items()}
-    assert isinstance(made["cluster"], redis.RedisCluster)
-    assert not isinstance(made["single"], redis.RedisCluster)
-    yield made
-    for conn in made.values():
-        conn.close()
+    with topology_clients(topologies["single"], topologies["cluster"], client) as made:
+        yield made
 
 
 @pytest.fixture(scope="module")

@@ -63,6 +63,26 @@ def drop_prefix(client: Any, prefix: str) -> None:
         client.unlink(*batch)
 
 
+def _text(value: Any) -> Any:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def dump(client: Any, prefix: str) -> dict[str, Any]:
+    """Every key under ``prefix`` (prefix stripped) with its value, TTLs left out; keys,
+    types and hash fields as ``str`` whether the client decodes responses or not."""
+    out: dict[str, Any] = {}
+    for raw in client.scan_iter(f"{prefix}:*", count=1000):
+        kind = _text(client.type(raw))
+        if kind == "hash":
+            value: Any = {_text(k): _text(v) for k, v in client.hgetall(raw).items()}
+        elif kind == "zset":
+            value = [(_text(m), score) for m, score in client.zrange(raw, 0, -1, withscores=True)]
+        else:
+            value = _text(client.get(raw))
+        out[_text(raw)[len(prefix) :]] = value
+    return out
+
+
 @pytest.fixture
 def consumers(tmp_path: Path) -> Iterator[list[ConsumerProcess]]:
     """Append the consumer processes a test starts; leftovers are killed by PID."""

@@ -20,10 +20,11 @@ from clarion.settings import Settings
 from speed_layer.models import SourceMessage
 from speed_layer.state import KeyLayout, RedisBatchView, RedisStore
 from speed_layer.state.connection import connect
+from tests.fixtures.redis_cluster import topology_clients
 from tests.fixtures.stack import unique_name
 from tests.speed_layer._harness import seed_batch_view
 from tests.speed_layer._local import NOW, LocalRun
-from tests.speed_layer.conftest import drop_prefix
+from tests.speed_layer.conftest import drop_prefix, dump
 from tests.speed_layer.test_replay import messages
 
 pytestmark = pytest.mark.redis
@@ -41,12 +42,8 @@ def clients(
     stack_settings: Settings, cluster_settings: Settings, redis_client: Any
 ) -> Iterator[dict[str, Any]]:
     """``single`` (the stack's Redis) and ``cluster``, both from ``connect(settings.redis)``."""
-    made = {"single": connect(stack_settings.redis), "cluster": connect(cluster_settings.redis)}
-    assert isinstance(made["cluster"], redis.RedisCluster)
-    assert not isinstance(made["single"], redis.RedisCluster)
-    yield made
-    for client in made.values():
-        client.close()
+    with topology_clients(stack_settings, cluster_settings, lambda s: connect(s.redis)) as made:
+        yield made
 
 
 @pytest.fixture(scope="module")
@@ -75,21 +72,6 @@ def runs(
     yield out
     for client in clients.values():
         drop_prefix(client, prefix)
-
-
-def dump(client: Any, prefix: str) -> dict[str, Any]:
-    """Every key under ``prefix`` (prefix stripped) and its value; TTLs left out."""
-    out: dict[str, Any] = {}
-    for key in client.scan_iter(match=f"{prefix}:*", count=1000):
-        kind = client.type(key)
-        if kind == "hash":
-            value: Any = client.hgetall(key)
-        elif kind == "zset":
-            value = client.zrange(key, 0, -1, withscores=True)
-        else:
-            value = client.get(key)
-        out[key[len(prefix) :]] = value
-    return out
 
 
 def test_the_cluster_store_makes_the_same_intents_and_view_as_one_node(

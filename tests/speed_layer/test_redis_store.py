@@ -15,7 +15,7 @@ from speed_layer.state.connection import connect
 from tests.fixtures.stack import unique_name
 from tests.speed_layer._harness import seed_batch_view
 from tests.speed_layer._local import NOW, LocalRun
-from tests.speed_layer.conftest import drop_prefix
+from tests.speed_layer.conftest import drop_prefix, dump
 from tests.speed_layer.test_replay import messages
 
 
@@ -41,22 +41,6 @@ def store_factory(stack_settings: Settings, plan: ViewPlan, redis_client: Any) -
     for prefix in prefixes:
         drop_prefix(redis_client, prefix)
     client.close()
-
-
-def dump(client: Any, prefix: str) -> dict[str, Any]:
-    """Every key under ``prefix`` (prefix stripped) with its value, TTLs left out."""
-    out: dict[str, Any] = {}
-    for raw in client.scan_iter(f"{prefix}:*", count=1000):
-        key = raw.decode()
-        kind = client.type(raw).decode()
-        if kind == "hash":
-            value: Any = {k.decode(): v.decode() for k, v in client.hgetall(raw).items()}
-        elif kind == "zset":
-            value = client.zrange(raw, 0, -1, withscores=True)
-        else:
-            value = client.get(raw)
-        out[key[len(prefix) :]] = value
-    return out
 
 
 def run_stream(
